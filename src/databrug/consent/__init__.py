@@ -1,0 +1,1 @@
+"""Consent statements and consent records."""

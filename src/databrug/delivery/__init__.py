@@ -1,0 +1,1 @@
+"""JWE sealing, webhook push with retries, pick-up, acknowledgement, purge."""

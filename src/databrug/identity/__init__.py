@@ -1,0 +1,1 @@
+"""OIDC client for DigiD: PKCE, state, nonce, ID-token checks, assurance level."""

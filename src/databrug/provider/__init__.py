@@ -1,0 +1,1 @@
+"""The demo provider (Gezondverzekerd.nl-like) site and back office."""

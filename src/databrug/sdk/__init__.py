@@ -1,0 +1,1 @@
+"""Provider-side client: create sessions, verify webhooks, decrypt packages."""

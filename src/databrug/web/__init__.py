@@ -1,0 +1,1 @@
+"""The only place that imports FastAPI/Starlette/Jinja: provider API, citizen pages, app."""

@@ -1,0 +1,1 @@
+"""Test personas: coherent synthetic households, generated from a seed or taken from the named catalogue."""
