@@ -1,0 +1,1 @@
+"""Helpers shared by tests (not a test module itself)."""
