@@ -18,6 +18,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from databrug.bootstrap import load_settings
+    from databrug.demo import run_demo
+
+    return run_demo(load_settings(), once=args.once)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="databrug",
@@ -34,6 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
         "schema", help="print the JSON Schema of the data package", description="Print the JSON Schema."
     )
     schema.set_defaults(handler=_cmd_schema)
+
+    demo = commands.add_parser(
+        "demo",
+        help="start the whole product on embedded defaults and print where the journey starts",
+        description=(
+            "Start every part on loopback (sandbox, broker, provider demo) with embedded defaults "
+            "(SQLite, in-memory session store, mail catcher). Ports come from DATABRUG_* settings."
+        ),
+    )
+    demo.add_argument("--once", action="store_true", help="start, print the URLs, stop (a smoke test)")
+    demo.set_defaults(handler=_cmd_demo)
 
     for register in _REGISTRARS:
         register(commands)

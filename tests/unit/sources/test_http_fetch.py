@@ -35,7 +35,9 @@ async def test_returns_body_and_sends_bearer_token() -> None:
 
 
 async def test_retries_server_errors_then_succeeds() -> None:
-    client, seen = client_answering(httpx.Response(502), httpx.Response(500), httpx.Response(200, content=b"ok"))
+    client, seen = client_answering(
+        httpx.Response(502), httpx.Response(500), httpx.Response(200, content=b"ok")
+    )
     assert await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=FAST) == b"ok"
     assert len(seen) == 3
 

@@ -1,0 +1,95 @@
+"""`databrug demo`: start the whole product on embedded defaults, each part as its own process.
+
+The sandbox is started as a separate program (``databrug-sandbox serve``) and reached over HTTP only, so the
+product never imports it. Later parts (broker, provider demo) are added to ``demo_services``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from databrug.config import Settings
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    start_url: str
+
+
+def _program(name: str) -> str:
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise SystemExit(f"databrug demo: the program '{name}' is not installed; run 'make demo'")
+    return found
+
+
+def demo_services(settings: Settings) -> list[Service]:
+    sandbox_url = f"http://{settings.host}:{settings.sandbox_port}"
+    return [
+        Service(
+            name="sandbox (DigiD IdP, portals)",
+            command=[
+                _program("databrug-sandbox"),
+                "serve",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.sandbox_port),
+            ],
+            health_url=f"{sandbox_url}/health",
+            start_url=f"{sandbox_url}/",
+        ),
+    ]
+
+
+def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(
+                f"databrug demo: {service.name} stopped while starting (exit {process.returncode})"
+            )
+        try:
+            if httpx.get(service.health_url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"databrug demo: {service.name} did not become healthy within {timeout:.0f} s")
+
+
+def run_demo(settings: Settings, *, once: bool = False) -> int:
+    """Start every service, print where the journey starts, run until interrupted (``once``: return)."""
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for service in demo_services(settings):
+            process = subprocess.Popen(service.command, env=os.environ.copy())  # noqa: S603
+            processes.append(process)
+            wait_until_healthy(service, process)
+            print(f"  {service.name:<32} {service.start_url}", flush=True)
+        print("Databrug demo is running. Stop it with Ctrl-C.", flush=True)
+        if once:
+            return 0
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        return 0
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
