@@ -21,6 +21,9 @@ class ParseContext:
     retrieved_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     origin: Literal["fetched", "uploaded"] = "fetched"
     filename: str | None = None
+    # The BSN of the logged-in citizen (the DigiD token's subject), for documents that list several persons
+    # and need it to tell which one is the citizen (e.g. WOZ: owner or tenant). None when unknown.
+    subject_bsn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Parser(Protocol):
     version: str
 
     def parse(self, data: bytes, context: ParseContext) -> ParsedDocument: ...
+
+    @staticmethod
+    def sniff(data: bytes) -> bool:
+        """Cheap check on the first bytes: is this my kind of document?"""
+        ...
 
 
 def source_id(role: Role, document_type: DocumentType) -> str:
