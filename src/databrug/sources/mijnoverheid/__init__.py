@@ -1,0 +1,1 @@
+"""MijnOverheid connector: the BRP person (Haal Centraal BRP Personen v2.7), WOZ objects and vehicles."""

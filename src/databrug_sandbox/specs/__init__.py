@@ -1,0 +1,1 @@
+"""Public API specifications the sandbox documents are checked against (see SOURCE.md)."""
