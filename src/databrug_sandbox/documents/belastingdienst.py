@@ -179,7 +179,8 @@ def _adres(own_home: etree._Element, home: Home) -> None:
             number += f"-{address.house_number_addition}"
         _add(adres, "huisnummer", number)
     if address.postcode:
-        _add(adres, "postcode", address.postcode)
+        compact = address.postcode.replace(" ", "")
+        _add(adres, "postcode", f"{compact[:4]} {compact[4:]}")
     if address.city:
         _add(adres, "woonplaats", address.city)
 
