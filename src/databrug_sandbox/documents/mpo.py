@@ -339,7 +339,8 @@ def _json_text(value: Value, depth: int) -> str:
 def _xml_bytes(root_name: str, overview: dict[str, Value]) -> bytes:
     root = etree.Element(root_name, nsmap={"xsi": XSI_NAMESPACE})
     _xml_members(root, overview)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    body = bytes(etree.tostring(root, encoding="UTF-8", pretty_print=True))
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
 def _xml_members(parent: etree._Element, members: dict[str, Value]) -> None:

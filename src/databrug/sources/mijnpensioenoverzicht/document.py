@@ -1,0 +1,203 @@
+"""Read the download's bytes, XML or JSON, into one neutral tree that the reader walks.
+
+Both serialisations carry the same object model (Stichting Pensioenregister, "Specificatie xml-json
+download"). The XML is turned into the shape the JSON has: an element with children becomes a dict keyed
+by local name (namespace prefixes dropped), a repeated element becomes a list, a leaf becomes its text and
+an empty or ``xsi:nil`` element becomes ``None``. A repeatable member that occurs once stays a single
+value here; the reader accepts a single value wherever it expects a list.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, NoReturn, TypeAlias
+
+from lxml import etree
+
+from databrug.sources.errors import DocumentInvalid
+from databrug.sources.parsing import MAX_DOCUMENT_BYTES, MAX_XML_DEPTH
+
+Tree: TypeAlias = "dict[str, Tree] | list[Tree] | str | int | Decimal | bool | None"
+Format = Literal["xml", "json"]
+PathStep = str | int
+
+ROOT_ELEMENT = "Pensioenaanspraken"
+XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+_NIL = f"{{{XSI_NAMESPACE}}}nil"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SNIFF_WINDOW = 4096
+_JSON_MARKERS = (b'"StatusCode"', b'"TijdstipAanmakenBericht"', b'"OuderdomsPensioenDetails"', b'"Totalen"')
+
+
+@dataclass(frozen=True)
+class Loaded:
+    fmt: Format
+    root_name: str  # the XML root's local name; "$" for JSON
+    tree: Tree
+
+
+def fail(location: str, expected: str) -> NoReturn:
+    raise DocumentInvalid("mijnpensioenoverzicht", "pensioenoverzicht", location, expected)
+
+
+def format_location(fmt: Format, root_name: str, path: tuple[PathStep, ...]) -> str:
+    """An XML element path (1-based positions, as XPath) or a JSON path (0-based indexes)."""
+    if fmt == "json":
+        text = "$"
+        for step in path:
+            text += f"[{step}]" if isinstance(step, int) else f".{step}"
+        return text
+    text = f"/{root_name}"
+    for step in path:
+        text += f"[{step + 1}]" if isinstance(step, int) else f"/{step}"
+    return text
+
+
+def detect_format(data: bytes) -> Format | None:
+    head = data[:_SNIFF_WINDOW].removeprefix(_UTF8_BOM).lstrip()
+    if head.startswith(b"<"):
+        return "xml"
+    if head.startswith(b"{"):
+        return "json"
+    return None
+
+
+def sniff(data: bytes) -> bool:
+    head = data[:_SNIFF_WINDOW]
+    fmt = detect_format(head)
+    if fmt == "xml":
+        return ROOT_ELEMENT.encode() in head
+    if fmt == "json":
+        return any(marker in head for marker in _JSON_MARKERS)
+    return False
+
+
+def load(data: bytes) -> Loaded:
+    if len(data) > MAX_DOCUMENT_BYTES:
+        fail("document", f"at most {MAX_DOCUMENT_BYTES} bytes")
+    fmt = detect_format(data)
+    if fmt == "xml":
+        return _load_xml(data)
+    if fmt == "json":
+        return Loaded("json", "$", _load_json(data))
+    fail("byte 0", "an XML or JSON Mijnpensioenoverzicht download (UTF-8)")
+
+
+# --- JSON ---------------------------------------------------------------------------------------------
+
+
+def _reject_constant(_: str) -> NoReturn:
+    raise ValueError("NaN and Infinity are not JSON numbers")
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Tree]]) -> dict[str, Tree]:
+    result: dict[str, Tree] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError("duplicate member")
+        result[key] = value
+    return result
+
+
+def _load_json(data: bytes) -> Tree:
+    try:
+        text = data.removeprefix(_UTF8_BOM).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"byte {exc.start}", "JSON encoded as UTF-8")
+    try:
+        tree: Tree = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_object_without_duplicates,
+        )
+    except json.JSONDecodeError as exc:
+        fail(f"line {exc.lineno} column {exc.colno}", "well-formed JSON")
+    except RecursionError:
+        fail("document", f"JSON nested at most {MAX_XML_DEPTH} levels deep")
+    except ValueError:
+        fail("document", "JSON without duplicate members, NaN or Infinity")
+    _check_json_depth(tree)
+    if not isinstance(tree, dict):
+        fail("$", "a JSON object at the top level")
+    return tree
+
+
+def _check_json_depth(tree: Tree) -> None:
+    stack: list[tuple[Tree, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_XML_DEPTH:
+            fail("document", f"JSON nested at most {MAX_XML_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+
+
+# --- XML ----------------------------------------------------------------------------------------------
+
+
+def _xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def _load_xml(data: bytes) -> Loaded:
+    if data.startswith(b"<\x00"):
+        # libxml2 would guess UTF-16 here, but XML 1.0 (§4.3.3) requires the byte order mark for UTF-16.
+        fail("byte 0", "UTF-8, or UTF-16 that starts with a byte order mark")
+    # A DTD is never part of the download; refusing it outright shuts out entity expansion and XXE.
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        fail("document type declaration", "no DOCTYPE or ENTITY declarations")
+    try:
+        root = etree.fromstring(data, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (0, 0)
+        fail(f"line {line} column {column}", "well-formed XML in a declared encoding (UTF-8 by default)")
+    except (etree.LxmlError, ValueError):
+        fail("document", "well-formed XML")
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        fail("document type declaration", "no DOCTYPE or ENTITY declarations")
+    root_name = etree.QName(root).localname
+    if root_name != ROOT_ELEMENT:
+        fail(f"/{root_name}", f"root element {ROOT_ELEMENT}")
+    return Loaded("xml", root_name, _element_tree(root, root_name, (), 1))
+
+
+def _element_tree(element: etree._Element, root_name: str, path: tuple[PathStep, ...], depth: int) -> Tree:
+    if depth > MAX_XML_DEPTH:
+        fail(format_location("xml", root_name, path), f"XML nested at most {MAX_XML_DEPTH} levels deep")
+    children = [child for child in element if isinstance(child.tag, str)]
+    if element.get(_NIL) in ("true", "1"):
+        return None
+    text = (element.text or "").strip()
+    if not children:
+        return text or None
+    if text or any((child.tail or "").strip() for child in children):
+        fail(format_location("xml", root_name, path), "child elements without loose text between them")
+    members: dict[str, Tree] = {}
+    for child in children:
+        name = etree.QName(child).localname
+        if name in members:
+            existing = members[name]
+            siblings = existing if isinstance(existing, _Repeated) else _Repeated([existing])
+            members[name] = siblings
+            siblings.append(_element_tree(child, root_name, (*path, name, len(siblings)), depth + 1))
+        else:
+            members[name] = _element_tree(child, root_name, (*path, name), depth + 1)
+    return {name: (list(value) if isinstance(value, _Repeated) else value) for name, value in members.items()}
+
+
+class _Repeated(list[Tree]):
+    """Marks a list built from repeated sibling elements (as opposed to a value that is itself a list)."""
