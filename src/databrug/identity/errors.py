@@ -1,0 +1,39 @@
+"""Typed DigiD login errors with stable codes; messages never carry a BSN or a token."""
+
+from __future__ import annotations
+
+
+class IdentityError(Exception):
+    code = "digid_error"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class LoginCancelled(IdentityError):
+    code = "digid_cancelled"
+
+
+class AssuranceTooLow(IdentityError):
+    """The citizen's DigiD has no SMS check (level basis) while the sources need midden."""
+
+    code = "digid_loa_too_low"
+
+
+class LoginStateInvalid(IdentityError):
+    """The callback does not belong to a login this session started (CSRF, replay, or an old tab)."""
+
+    code = "digid_state_invalid"
+
+
+class TokenInvalid(IdentityError):
+    code = "digid_token_invalid"
+
+
+class IdentityProviderUnavailable(IdentityError):
+    code = "digid_unavailable"
+
+
+class IdentityProviderError(IdentityError):
+    code = "digid_refused"

@@ -1,0 +1,50 @@
+"""OAuth2 client-credentials access tokens for the provider API.
+
+Stateless and HMAC-signed with the broker secret, so any broker process behind the load balancer can check a
+token without a shared store. Short-lived (15 minutes); they carry only the provider id and the expiry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+TOKEN_PREFIX = "dbt_"  # noqa: S105 - a marker, not a secret
+DEFAULT_TTL_SECONDS = 900
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_access_token(secret: bytes, provider_id: str, ttl: int = DEFAULT_TTL_SECONDS) -> str:
+    payload = _b64(
+        json.dumps({"p": provider_id, "e": int(time.time()) + ttl}, separators=(",", ":")).encode()
+    )
+    signature = _b64(hmac.new(secret, payload.encode("ascii"), hashlib.sha256).digest())
+    return f"{TOKEN_PREFIX}{payload}.{signature}"
+
+
+def read_access_token(secret: bytes, token: str) -> str | None:
+    """The provider id of a valid, unexpired token; None for anything else."""
+    if not token.startswith(TOKEN_PREFIX) or token.count(".") != 1:
+        return None
+    payload, signature = token[len(TOKEN_PREFIX) :].split(".")
+    expected = _b64(hmac.new(secret, payload.encode("ascii"), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected, signature):
+        return None
+    try:
+        claims = json.loads(_unb64(payload))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(claims, dict) or not isinstance(claims.get("e"), int) or claims["e"] < time.time():
+        return None
+    provider = claims.get("p")
+    return provider if isinstance(provider, str) else None
