@@ -1,0 +1,124 @@
+"""The UWV verzekeringsbericht (PDF) → the citizen's income relations (employers and benefit payers).
+
+Two stages: ``extract_pages`` turns the PDF into text per page with pypdfium2 (limits first, then under a
+lock: PDFium is not thread-safe), and ``parse_text`` (in ``layout``) reads that text into records. The PDF is
+not the source of truth for the person (BRP is): only ``incomes.relations`` is returned; the person header is
+only checked to carry the same name on every page.
+
+A BSN in the document is not a reason to refuse it: the IBL variant carries none, the regular download does,
+and Databrug has the BSN from BRP anyway. Header lines holding it are dropped unread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NoReturn
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from databrug.records import Incomes, Subject
+from databrug.sources.errors import DocumentInvalid
+from databrug.sources.parsing import (
+    MAX_DOCUMENT_BYTES,
+    MAX_PDF_PAGES,
+    ParseContext,
+    ParsedDocument,
+    make_entry,
+    source_id,
+)
+from databrug.sources.uwv.layout import Fail, invalid, parse_text
+
+__all__ = ["PARSER", "VerzekeringsberichtParser", "extract_pages", "parse_text"]
+
+# Text a page may yield; a real VZB page holds a few thousand characters.
+MAX_PAGE_CHARS = 100_000
+
+_PDF_MAGIC = b"%PDF-"
+_HEADER_WINDOW = 1024  # the PDF header may follow a little junk (PDF 32000-1, 7.5.2 / implementation note)
+_EOF_WINDOW = 1024
+_PDFIUM_LOCK = threading.Lock()
+
+
+class VerzekeringsberichtParser:
+    source = "uwv"
+    document_type = "verzekeringsbericht"
+    media_type = "application/pdf"
+    version = "1.0.0"
+
+    @staticmethod
+    def sniff(data: bytes) -> bool:
+        return _PDF_MAGIC in data[:_HEADER_WINDOW]
+
+    def parse(self, data: bytes, context: ParseContext) -> ParsedDocument:
+        pages = extract_pages(data, filename=context.filename)
+        relations = parse_text(
+            pages,
+            source_ref=source_id(context.subject, "verzekeringsbericht"),
+            fail=invalid(context.filename),
+        )
+        entry = make_entry(
+            data=data,
+            context=context,
+            source="uwv",
+            document_type="verzekeringsbericht",
+            media_type=self.media_type,
+            parser_version=self.version,
+        )
+        return ParsedDocument(entry, Subject(role=context.subject, incomes=Incomes(relations=relations)))
+
+
+PARSER = VerzekeringsberichtParser()
+
+
+def extract_pages(data: bytes, *, filename: str | None = None) -> list[str]:
+    """The text of each page, after the size, type, completeness, encryption and page-count checks."""
+
+    def fail(location: str, expected: str) -> NoReturn:
+        raise DocumentInvalid("uwv", "verzekeringsbericht", location, expected, filename)
+
+    if len(data) > MAX_DOCUMENT_BYTES:
+        fail("document", f"a document of at most {MAX_DOCUMENT_BYTES} bytes")
+    if not VerzekeringsberichtParser.sniff(data):
+        fail("document, byte 0", "a PDF file (starting with '%PDF-')")
+    if b"%%EOF" not in data[-_EOF_WINDOW:]:
+        fail("document, end", "a complete PDF ending in '%%EOF' (the file looks truncated)")
+    with _PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if exc.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+                fail("document", "an unencrypted PDF (this one is an encrypted PDF)")
+            fail("document", "a readable PDF (PDFium could not open it)")
+        try:
+            return _page_texts(document, fail)
+        except DocumentInvalid:
+            raise
+        except Exception:  # PDFium errors, ctypes and decoding failures on hostile input
+            fail("document", "a readable PDF (text extraction failed)")
+        finally:
+            document.close()
+
+
+def _page_texts(document: pdfium.PdfDocument, fail: Fail) -> list[str]:
+    if pdfium_c.FPDF_GetSecurityHandlerRevision(document.raw) != -1:
+        fail("document", "an unencrypted PDF (this one is an encrypted PDF)")
+    count = len(document)
+    if count == 0:
+        fail("document", "at least one page")
+    if count > MAX_PDF_PAGES:
+        fail("document", f"at most {MAX_PDF_PAGES} pages")
+    texts: list[str] = []
+    for index in range(count):
+        page = document[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                if textpage.count_chars() > MAX_PAGE_CHARS:
+                    fail(f"page {index + 1}", f"at most {MAX_PAGE_CHARS} characters of text per page")
+                texts.append(textpage.get_text_range())
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+    return texts
