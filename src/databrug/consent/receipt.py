@@ -1,0 +1,147 @@
+"""The consent receipt a citizen can download: what was sent, to whom, when — no personal values.
+
+It lists the package id, the provider, the sources (with document types) and per subject the time of consent,
+the language, and two digests: of the statement shown and of the data consented to. Digests let the citizen
+later prove what they agreed to (with the package) without the receipt itself revealing anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from databrug.consent.records import canonical_json, statement_digest
+from databrug.consent.statements import Language, catalogue, sources_used
+from databrug.records import ConsentRecord, DataPackage, DocumentType, Role, SourceName
+
+Digest = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+class ReceiptSource(_Frozen):
+    source: SourceName
+    document_types: list[DocumentType]
+
+
+class ReceiptConsent(_Frozen):
+    subject: Role
+    given_at: datetime
+    language: Literal["nl", "en"]
+    sources: list[SourceName]
+    statement_digest: Digest
+    data_digest: Digest
+
+
+class ConsentReceipt(_Frozen):
+    """Downloadable proof of a consent. Holds ids, names of sources, times and digests only."""
+
+    kind: Literal["databrug.consent-receipt"] = "databrug.consent-receipt"
+    version: Literal["1"] = "1"
+    session_id: str = Field(min_length=1, max_length=100)
+    package_id: str = Field(min_length=1, max_length=100)
+    provider_id: str
+    provider_name: str
+    sent_at: datetime
+    sources: list[ReceiptSource]
+    consents: list[ReceiptConsent]
+
+    def to_json(self) -> bytes:
+        """Canonical JSON (sorted keys, no whitespace): the downloadable ``.json`` form."""
+        return canonical_json(self.model_dump(mode="json"))
+
+    def to_text(self, language: Language = "nl") -> str:
+        """A printable plain-text rendering (no HTML), in Dutch or English."""
+        names = catalogue()
+        labels = _TEXT[language]
+        lines = [
+            labels["title"],
+            "",
+            f"{labels['provider']}: {self.provider_name} ({self.provider_id})",
+            f"{labels['sent_at']}: {_when(self.sent_at)}",
+            f"{labels['package']}: {self.package_id}",
+            f"{labels['session']}: {self.session_id}",
+            "",
+            f"{labels['sources']}:",
+        ]
+        lines += [f"  - {names.describe_source(s.source, s.document_types, language)}" for s in self.sources]
+        for consent in self.consents:
+            lines += [
+                "",
+                f"{labels[consent.subject]}:",
+                f"  {labels['given_at']}: {_when(consent.given_at)}",
+                f"  {labels['language']}: {consent.language}",
+                f"  {labels['statement_digest']}: {consent.statement_digest}",
+                f"  {labels['data_digest']}: {consent.data_digest}",
+            ]
+        lines += ["", labels["footer"], ""]
+        return "\n".join(lines)
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+_TEXT: dict[Language, dict[str, str]] = {
+    "nl": {
+        "title": "Databrug — bewijs van toestemming",
+        "provider": "Ontvanger",
+        "sent_at": "Verstuurd op",
+        "package": "Pakket",
+        "session": "Sessie",
+        "sources": "Bronnen",
+        "applicant": "Aanvrager",
+        "partner": "Partner",
+        "given_at": "Toestemming gegeven op",
+        "language": "Taal van de tekst",
+        "statement_digest": "Vingerafdruk van de tekst",
+        "data_digest": "Vingerafdruk van de gegevens",
+        "footer": "Dit bewijs bevat geen persoonsgegevens. Databrug bewaart uw gegevens niet.",
+    },
+    "en": {
+        "title": "Databrug — consent receipt",
+        "provider": "Recipient",
+        "sent_at": "Sent at",
+        "package": "Package",
+        "session": "Session",
+        "sources": "Sources",
+        "applicant": "Applicant",
+        "partner": "Partner",
+        "given_at": "Consent given at",
+        "language": "Language of the text",
+        "statement_digest": "Fingerprint of the text",
+        "data_digest": "Fingerprint of the data",
+        "footer": "This receipt holds no personal data. Databrug does not keep your data.",
+    },
+}
+
+
+def consent_receipt(session_id: str, package: DataPackage, sent_at: datetime) -> ConsentReceipt:
+    """The receipt for a package that was sealed and handed over at ``sent_at``."""
+    return ConsentReceipt(
+        session_id=session_id,
+        package_id=package.package_id,
+        provider_id=package.provider.id,
+        provider_name=package.provider.name,
+        sent_at=sent_at,
+        sources=[
+            ReceiptSource(source=source, document_types=docs)
+            for source, docs in sources_used(package.sources).items()
+        ],
+        consents=[_receipt_consent(c) for c in package.consents],
+    )
+
+
+def _receipt_consent(consent: ConsentRecord) -> ReceiptConsent:
+    return ReceiptConsent(
+        subject=consent.subject,
+        given_at=consent.given_at,
+        language=consent.language,
+        sources=consent.sources,
+        statement_digest=statement_digest(consent.statement),
+        data_digest=consent.data_digest,
+    )

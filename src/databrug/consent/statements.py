@@ -1,0 +1,139 @@
+"""The exact consent statement shown to a citizen, in Dutch and English (DESIGN §3 rule 6).
+
+The texts live in ``statements.yaml`` beside this module (packaged data), not in code: one place to review
+what citizens agree to. A statement names the provider (its registered display name) and the sources actually
+used, in human names with the documents taken from each, e.g. "MijnOverheid (BRP, WOZ, voertuigen)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, get_args
+
+import yaml
+
+from databrug.records import SOURCE_NAMES, DocumentType, SourceEntry, SourceName
+
+Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+_DATA_FILE = "statements.yaml"
+
+
+class StatementCatalogueInvalid(Exception):
+    """``statements.yaml`` is missing a text or a name; a packaging or editing error, never user input."""
+
+    code = "consent_catalogue_invalid"
+
+
+@dataclass(frozen=True)
+class _SourceNames:
+    name: Mapping[Language, str]
+    documents: Mapping[DocumentType, Mapping[Language, str] | None]
+
+
+@dataclass(frozen=True)
+class StatementCatalogue:
+    version: str
+    statement: Mapping[Language, str]
+    list_words: Mapping[Language, tuple[str, str]]
+    sources: Mapping[SourceName, _SourceNames]
+
+    def describe_source(
+        self, source: SourceName, documents: Iterable[DocumentType], language: Language
+    ) -> str:
+        """'MijnOverheid (BRP, WOZ, voertuigen)': source name and documents used, catalogue order."""
+        names = self.sources[source]
+        used = set(documents)
+        unknown = used - set(names.documents)
+        if unknown:
+            raise ValueError(f"document types {sorted(unknown)} do not belong to source {source}")
+        labels = [
+            label[language] for doc, label in names.documents.items() if doc in used and label is not None
+        ]
+        return f"{names.name[language]} ({', '.join(labels)})" if labels else names.name[language]
+
+    def join(self, items: list[str], language: Language) -> str:
+        separator, last = self.list_words[language]
+        if len(items) <= 1:
+            return "".join(items)
+        return separator.join(items[:-1]) + last + items[-1]
+
+
+def _require(mapping: Any, key: str, where: str) -> Any:
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise StatementCatalogueInvalid(f"{_DATA_FILE}: missing '{key}' in {where}")
+    return mapping[key]
+
+
+def _texts(mapping: Any, where: str) -> dict[Language, str]:
+    texts: dict[Language, str] = {}
+    for language in LANGUAGES:
+        text = _require(mapping, language, where)
+        if not isinstance(text, str) or not text.strip():
+            raise StatementCatalogueInvalid(f"{_DATA_FILE}: empty text for '{language}' in {where}")
+        texts[language] = " ".join(text.split())
+    return texts
+
+
+def parse_catalogue(data: Any) -> StatementCatalogue:
+    """Check and convert the YAML document; every source and both languages must be present."""
+    statement = _texts(_require(data, "statement", "the top level"), "statement")
+    for language, text in statement.items():
+        for placeholder in ("{provider}", "{sources}"):
+            if placeholder not in text:
+                raise StatementCatalogueInvalid(f"{_DATA_FILE}: statement.{language} lacks {placeholder}")
+    list_words: dict[Language, tuple[str, str]] = {}
+    for language in LANGUAGES:
+        words = _require(_require(data, "list_words", "the top level"), language, "list_words")
+        list_words[language] = (
+            str(_require(words, "separator", f"list_words.{language}")),
+            str(_require(words, "last", f"list_words.{language}")),
+        )
+    sources: dict[SourceName, _SourceNames] = {}
+    raw_sources = _require(data, "sources", "the top level")
+    for source in SOURCE_NAMES:
+        raw = _require(raw_sources, source, "sources")
+        documents: dict[DocumentType, Mapping[Language, str] | None] = {}
+        for doc, label in dict(_require(raw, "documents", f"sources.{source}")).items():
+            documents[doc] = None if label is None else _texts(label, f"sources.{source}.documents.{doc}")
+        sources[source] = _SourceNames(
+            name=_texts(_require(raw, "name", f"sources.{source}"), f"sources.{source}.name"),
+            documents=documents,
+        )
+    return StatementCatalogue(
+        version=str(_require(data, "version", "the top level")),
+        statement=statement,
+        list_words=list_words,
+        sources=sources,
+    )
+
+
+@cache
+def catalogue() -> StatementCatalogue:
+    """The packaged catalogue, read once."""
+    text = resources.files("databrug.consent").joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    return parse_catalogue(yaml.safe_load(text))
+
+
+def sources_used(entries: Iterable[SourceEntry]) -> dict[SourceName, list[DocumentType]]:
+    """The sources (catalogue order) and the document types taken from each, from the provenance entries."""
+    used: dict[SourceName, list[DocumentType]] = {}
+    for entry in entries:
+        documents = used.setdefault(entry.source, [])
+        if entry.document_type not in documents:
+            documents.append(entry.document_type)
+    return {source: used[source] for source in SOURCE_NAMES if source in used}
+
+
+def consent_statement(provider_name: str, entries: Iterable[SourceEntry], language: Language) -> str:
+    """The exact text a subject agrees to, naming the provider and the sources behind ``entries``."""
+    names = catalogue()
+    used = sources_used(entries)
+    if not used:
+        raise ValueError("a consent statement needs at least one source")
+    described = [names.describe_source(source, docs, language) for source, docs in used.items()]
+    return names.statement[language].format(provider=provider_name, sources=names.join(described, language))
