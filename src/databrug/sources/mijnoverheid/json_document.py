@@ -143,7 +143,7 @@ class JsonDocument:
 
     # -- records -----------------------------------------------------------------------------------------
 
-    def build(self, model: type[ModelT], path: str, **values: Any) -> ModelT:
+    def build(self, model: type[ModelT], path: str, /, **values: Any) -> ModelT:
         """Construct a record; a failing model rule becomes a located DocumentInvalid (no values echoed)."""
         try:
             return model(**values)
