@@ -1,0 +1,39 @@
+"""The delivery events sent to the provider's webhook (and its event stream). Ids and times only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from databrug.delivery.jwe import SealedPackage
+from databrug.delivery.webhooks import WebhookEvent
+
+PACKAGE_READY = "package.ready"
+PACKAGE_DELETED = "package.deleted"
+
+
+def package_ready(
+    session_id: str, package_id: str, sealed: SealedPackage, pickup_url: str, expires_at: datetime
+) -> WebhookEvent:
+    """The package is sealed and waits at ``pickup_url`` until ``expires_at``."""
+    return WebhookEvent(
+        type=PACKAGE_READY,
+        id=f"msg_{package_id}_ready",  # one ready event per package, whatever retries the broker does
+        data={
+            "session_id": session_id,
+            "package_id": package_id,
+            "pickup_url": pickup_url,
+            "expires_at": expires_at.isoformat(),
+            "kid": sealed.kid,
+            "ciphertext_sha256": sealed.ciphertext_sha256,
+            "size": sealed.size,
+        },
+    )
+
+
+def package_deleted(session_id: str, package_id: str, reason: str, receipt: str) -> WebhookEvent:
+    """The ciphertext is gone (acknowledged, expired or cancelled); ``receipt`` is the signed JWS."""
+    return WebhookEvent(
+        type=PACKAGE_DELETED,
+        id=f"msg_{package_id}_deleted",
+        data={"session_id": session_id, "package_id": package_id, "reason": reason, "receipt": receipt},
+    )

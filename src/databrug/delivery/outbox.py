@@ -1,0 +1,119 @@
+"""The webhook outbox: pending deliveries the sender works through, persisted where the broker keeps state.
+
+``Outbox`` is the port; ``MemoryOutbox`` the in-process adapter (single broker process, tests). A
+store-backed adapter (session store, Redis) implements the same five methods; ``claim_due`` must be atomic
+per delivery (a lease) so that several broker processes never send the same attempt twice.
+
+Bodies hold event envelopes only (ids, states, counts, times — never personal data; DESIGN §3 rule 2), so
+they may be stored as they are. Webhook secrets are never stored here; the sender looks them up per attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+Outcome = Literal["delivered", "gave_up"]
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    event_id: str
+    provider_id: str
+    url: str
+    body: bytes
+    deadline: datetime  # retry until here: the end of the pick-up window
+    next_attempt_at: datetime
+    attempts: int = 0
+    last_status: int | None = None  # HTTP status of the last attempt; None: no answer (connection, timeout)
+    leased_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FinishedDelivery:
+    event_id: str
+    outcome: Outcome
+    attempts: int
+    finished_at: datetime
+
+
+class Outbox(Protocol):
+    async def add(self, delivery: PendingDelivery) -> bool:
+        """Store a new delivery; False (and nothing stored) when the event id is already known."""
+        ...
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:
+        """Deliveries due at ``now`` and not leased, each now leased until ``now + lease``."""
+        ...
+
+    async def reschedule(
+        self, event_id: str, *, attempts: int, next_attempt_at: datetime, last_status: int | None
+    ) -> None:
+        """Record a failed attempt and release the lease."""
+        ...
+
+    async def finish(self, event_id: str, outcome: Outcome, attempts: int, at: datetime) -> None:
+        """Remove from the pending set; the id stays known so a repeat ``add`` is refused."""
+        ...
+
+    async def get(self, event_id: str) -> PendingDelivery | FinishedDelivery | None: ...
+
+
+class MemoryOutbox:
+    """In-memory ``Outbox`` for one process. Finished ids are remembered for idempotency."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, PendingDelivery] = {}
+        self._finished: dict[str, FinishedDelivery] = {}
+        self._lock = asyncio.Lock()
+
+    async def add(self, delivery: PendingDelivery) -> bool:
+        async with self._lock:
+            if delivery.event_id in self._pending or delivery.event_id in self._finished:
+                return False
+            self._pending[delivery.event_id] = delivery
+            return True
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:
+        async with self._lock:
+            due = sorted(
+                (
+                    d
+                    for d in self._pending.values()
+                    if d.next_attempt_at <= now and (d.leased_until is None or d.leased_until <= now)
+                ),
+                key=lambda d: d.next_attempt_at,
+            )[:limit]
+            claimed = [replace(d, leased_until=now + lease) for d in due]
+            for delivery in claimed:
+                self._pending[delivery.event_id] = delivery
+            return claimed
+
+    async def reschedule(
+        self, event_id: str, *, attempts: int, next_attempt_at: datetime, last_status: int | None
+    ) -> None:
+        async with self._lock:
+            current = self._pending.get(event_id)
+            if current is not None:
+                self._pending[event_id] = replace(
+                    current,
+                    attempts=attempts,
+                    next_attempt_at=next_attempt_at,
+                    last_status=last_status,
+                    leased_until=None,
+                )
+
+    async def finish(self, event_id: str, outcome: Outcome, attempts: int, at: datetime) -> None:
+        async with self._lock:
+            self._pending.pop(event_id, None)
+            self._finished[event_id] = FinishedDelivery(event_id, outcome, attempts, at)
+
+    async def get(self, event_id: str) -> PendingDelivery | FinishedDelivery | None:
+        async with self._lock:
+            return self._pending.get(event_id) or self._finished.get(event_id)
+
+    async def pending_count(self) -> int:
+        async with self._lock:
+            return len(self._pending)
