@@ -28,6 +28,12 @@ _T = TypeVar("_T")
 _AMOUNT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NO_DOCTYPE = "no DOCTYPE (DTDs and entity declarations are refused)"
+_DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
 
 
 def local_name(element: etree._Element) -> str:
@@ -52,6 +58,9 @@ def load_tree(data: bytes, problems: Problems, root_name: str) -> Node:
         problems.fail("document", f"at most {MAX_DOCUMENT_BYTES} bytes")
     if not data.strip():
         problems.fail("document", "an XML document, got an empty file")
+    # Cheap first line of defence, before libxml2 sees a DTD; the docinfo check below is the backstop.
+    if any(marker in data for marker in _DTD_MARKERS):
+        problems.fail("document", _NO_DOCTYPE)
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -71,7 +80,7 @@ def load_tree(data: bytes, problems: Problems, root_name: str) -> Node:
         problems.fail("document", "well-formed XML")
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        problems.fail("document", "no DOCTYPE (DTDs and entity declarations are refused)")
+        problems.fail("document", _NO_DOCTYPE)
     _check_shape(root, problems)
     if local_name(root) != root_name:
         problems.fail("/", f"root element <{root_name}>")
