@@ -307,7 +307,9 @@ def _verblijfplaats(gba: Json) -> Json:
 
 def _nationaliteit(gba: Json) -> Json:
     code = (gba.get("nationaliteit") or {}).get("code")
-    special = {"0499": "Staatloos", "0000": "NationaliteitOnbekend"}.get(code or "")
+    special = {"0499": "Staatloos", "0000": "NationaliteitOnbekend", "0002": "BehandeldAlsNederlander"}.get(
+        code or ""
+    )
     bijzonder = (gba.get("aanduidingBijzonderNederlanderschap") or {}).get("code")
     if bijzonder:
         special = {"B": "BehandeldAlsNederlander", "V": "VastgesteldNietNederlander"}.get(bijzonder, special)
