@@ -26,7 +26,12 @@ def borrowed(module: str, name: str) -> Callable[..., Any]:
 
 
 def find_citizen(bsn: str) -> Citizen | None:
-    found = borrowed("databrug_sandbox.personas.directory", "find_by_bsn")(bsn)
+    """The persona with this BSN; None also when there is no personas directory (RvIG persons still work)."""
+    try:
+        lookup = borrowed("databrug_sandbox.personas.directory", "find_by_bsn")
+    except PortalProblem:
+        return None
+    found = lookup(bsn)
     return found if isinstance(found, Citizen) else None
 
 
