@@ -1,7 +1,7 @@
 """Hand-built citizens and hypothesis strategies for the MijnOverheid documents (BRP, WOZ, vehicles).
 
-The strategies stay within what each source can express: cohabitation is not in the BRP, WOZ addresses carry no
-validity dates, WOZ values are whole euros. Names use the characters the BRP API's patterns allow.
+The strategies stay within what each source can express: cohabitation is not in the BRP, WOZ addresses carry
+no validity dates, WOZ values are whole euros. Names use the characters the BRP API's patterns allow.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def citizen(
 
 
 def suzanne() -> Person:
-    """A full person: title, history at home and abroad, a locatie, current and dissolved partners, a child."""
+    """A full person: title, history here and abroad, a locatie, current and dissolved partners, a child."""
     return Person(
         source_ref=SANDBOX_REF,
         bsn="999993653",
@@ -227,7 +227,7 @@ def persons(draw: st.DrawFn) -> Person:
         name=draw(names()),
         gender=draw(st.sampled_from(("man", "vrouw", "onbekend"))),
         birth=draw(st.none() | fuzzy_dates()),
-        birth_place=draw(st.none() | st.sampled_from(_CITIES + ("Casablanca",))),
+        birth_place=draw(st.none() | st.sampled_from((*_CITIES, "Casablanca"))),
         birth_country=draw(st.none() | st.sampled_from(("Nederland", "Marokko"))),
         nationalities=draw(st.lists(st.sampled_from(_NATIONALITIES), max_size=3, unique=True)),
         addresses=current + earlier if current else [],

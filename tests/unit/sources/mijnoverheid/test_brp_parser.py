@@ -73,8 +73,10 @@ def test_location_description_title_death_and_partnership() -> None:
         Address(lines=["woonaak De Kabouter in Ruigoord"], valid_from=FuzzyDate(date=date(1990, 7, 1)))
     ]
     assert person.marital_status == "geregistreerd_partnerschap"
-    assert person.current_partner is not None and person.current_partner.bsn == "999970240"
-    assert person.secret is False and person.in_research is False
+    assert person.current_partner is not None
+    assert person.current_partner.bsn == "999970240"
+    assert person.secret is False
+    assert person.in_research is False
     assert person.gender == "man"
 
 
@@ -97,7 +99,8 @@ def test_subject_bsn_picks_the_citizen_among_several_persons() -> None:
         PARSER.parse(data, ParseContext())
     assert caught.value.location == "$.personen"
     person = PARSER.parse(data, ParseContext(subject_bsn="999993653")).subject.person
-    assert person is not None and person.bsn == "999993653"
+    assert person is not None
+    assert person.bsn == "999993653"
     with pytest.raises(DocumentInvalid):
         PARSER.parse(data, ParseContext(subject_bsn="999990457"))
 

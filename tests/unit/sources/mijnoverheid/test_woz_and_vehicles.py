@@ -1,4 +1,4 @@
-"""WOZ and vehicles parsers: owner/tenant decided by the belanghebbenden, values per peildatum, golden files."""
+"""WOZ and vehicles parsers: owner/tenant from the belanghebbenden, values per peildatum, golden files."""
 
 from __future__ import annotations
 
@@ -87,9 +87,11 @@ def test_tenant_of_a_company_owner_and_owner_with_empty_values() -> None:
         WozValue(reference_date=date(2021, 1, 1), value=Decimal(217000)),
         WozValue(reference_date=date(2020, 1, 1), value=Decimal(198000)),
     ]
-    assert homes[0].address.postcode is not None and homes[0].address.postcode.replace(" ", "") == "2551XS"
+    assert homes[0].address.postcode is not None
+    assert homes[0].address.postcode.replace(" ", "") == "2551XS"
     assert homes[1].woz_values == []
-    assert homes[1].address.house_letter == "A" and homes[1].address.house_number_addition == "3"
+    assert homes[1].address.house_letter == "A"
+    assert homes[1].address.house_number_addition == "3"
     assert homes[1].address.lines == ["woonboot tegenover"]
 
 
