@@ -1,0 +1,103 @@
+"""The session record a store holds: ids, states, counts, timestamps and token hashes — no personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from databrug.records import Role, SourceName
+from databrug.sessions.state import SessionState
+from databrug.sessions.tokens import SessionId, TokenHash
+
+PartnerMode = Literal["required", "optional", "off"]
+
+
+class SourceStatus(StrEnum):
+    WAITING = "waiting"
+    FETCHING = "fetching"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SourceProgress(_Model):
+    status: SourceStatus = SourceStatus.WAITING
+    records: int = Field(default=0, ge=0)
+    """How many records the parser returned (a count, never the records)."""
+    error_code: str | None = None
+    attempts: int = Field(default=0, ge=0)
+
+
+class SubjectProgress(_Model):
+    loa: Literal["basis", "midden", "substantieel"] | None = None
+    authenticated_at: datetime | None = None
+    consented_at: datetime | None = None
+    sources: dict[SourceName, SourceProgress] = Field(default_factory=dict)
+
+
+class Pairing(_Model):
+    """One QR pairing in flight. Every field is a hash, a flag, a counter or a time."""
+
+    token_hash: TokenHash
+    expires_at: datetime
+    scanned_at: datetime | None = None
+    code_hash: TokenHash | None = None
+    app_token_hash: TokenHash | None = None
+    """The app token handed to the phone that scanned; it may act only after the code is confirmed."""
+    wrong_codes: int = 0
+
+    @property
+    def used(self) -> bool:
+        return self.scanned_at is not None
+
+
+class SessionRecord(_Model):
+    session_id: SessionId
+    provider_id: str
+    reference: str
+    """The provider's own reference (e.g. its application id), never a personal value."""
+    state: SessionState = SessionState.CREATED
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
+    expires_at: datetime
+    """The session's deadline: overall lifetime, idle limit, or the pick-up window, whichever applies now."""
+    lifetime_ends_at: datetime
+    """The latest an unfinished session may live, set at creation."""
+    delivered_at: datetime | None = None
+    sources: list[SourceName]
+    partner_mode: PartnerMode = "off"
+    partner_expected: bool = False
+    subjects: dict[Role, SubjectProgress] = Field(default_factory=dict)
+    page_token_hash: TokenHash
+    app_token_hash: TokenHash | None = None
+    pairing: Pairing | None = None
+    paired_via: Literal["qr", "phone"] | None = None
+    event_seq: int = 0
+    ended_code: str | None = None
+    """Why a session failed (a stable code), if it did."""
+    version: int = 0
+    """Bumped by the store on every write; the compare-and-set key."""
+
+    def progress(self, role: Role) -> SubjectProgress:
+        return self.subjects.setdefault(
+            role, SubjectProgress(sources={s: SourceProgress() for s in self.sources})
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Per-status source counts over all subjects, plus the number of records found."""
+        totals = {status.value: 0 for status in SourceStatus}
+        records = 0
+        for subject in self.subjects.values():
+            for progress in subject.sources.values():
+                totals[progress.status.value] += 1
+                records += progress.records
+        totals["records"] = records
+        return totals

@@ -1,0 +1,389 @@
+"""The Redis/Valkey ``SessionStore``: several broker processes share sessions and live events.
+
+Keys (``prefix`` default ``databrug:``), each with the session's TTL:
+
+| key                          | type   | holds                                            |
+|------------------------------|--------|--------------------------------------------------|
+| ``{p}s:{id}``                | hash   | ``v`` (version), ``d`` (record JSON)             |
+| ``{p}s:{id}:blobs``          | hash   | blob name → sealed bytes                         |
+| ``{p}s:{id}:events``         | list   | the last N events (JSON)                         |
+| ``{p}s:{id}:tokens``         | set    | ``kind:hash`` of every indexed token             |
+| ``{p}tok:{kind}:{hash}``     | string | session id                                       |
+| ``{p}rate:{key}``            | string | hit counter, TTL = window                        |
+| ``{p}due``                   | zset   | session id by ``expires_at`` (no TTL; stale ids dropped when met) |
+
+Writes that must be atomic are Lua scripts (compare-and-set on the version, TTL inheritance, delete-all).
+The scripts touch keys they derive from the prefix, so this adapter targets a single Redis/Valkey primary
+(with replicas or Sentinel), not Redis Cluster.
+
+Live events: ONE pub/sub connection per store instance (per process) pattern-subscribes to ``{p}ev:*`` and
+hands each message to the local watchers of that session, so 10,000 watchers cost one subscription. If that
+connection drops, every local watcher is ended; clients resume from the history (``Last-Event-ID``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from databrug.sessions.errors import SessionExists, SessionNotFound, StoreUnavailable
+from databrug.sessions.events import SessionEvent
+from databrug.sessions.fanout import LocalFanout, Subscription
+from databrug.sessions.model import SessionRecord
+from databrug.sessions.sealing import SealedBytes
+from databrug.sessions.store import Mutation, TtlFor, expiry_score, update_with_retry
+from databrug.sessions.tokens import SessionId, TokenHash, TokenKind
+
+log = logging.getLogger(__name__)
+
+_CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', 0, 'd', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end
+return 1
+"""
+
+# KEYS: record, blobs, events, token set, due. ARGV: expected version, json, ttl ms or '', token key prefix,
+# expiry score or '', session id.
+_REPLACE = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then return -1 end
+if tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', tonumber(ARGV[1]) + 1, 'd', ARGV[2])
+if ARGV[3] ~= '' then
+  local ttl = tonumber(ARGV[3])
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  for _, member in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+    redis.call('PEXPIRE', ARGV[4] .. member, ttl)
+  end
+end
+if ARGV[5] == '' then
+  redis.call('ZREM', KEYS[5], ARGV[6])
+else
+  redis.call('ZADD', KEYS[5], ARGV[5], ARGV[6])
+end
+return 1
+"""
+
+# KEYS: record, blobs, events, token set, due. ARGV: token key prefix, session id.
+_DELETE = """
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('DEL', ARGV[1] .. member) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[5], ARGV[2])
+return 1
+"""
+
+# KEYS: record, token key, token set. ARGV: session id, set member.
+_INDEX_ENTRY = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ttl)
+return 1
+"""
+
+# KEYS: token key. ARGV: session key prefix, set member.
+_UNINDEX_ENTRY = """
+local session_id = redis.call('GET', KEYS[1])
+if not session_id then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', ARGV[1] .. session_id .. ':tokens', ARGV[2])
+return 1
+"""
+
+# KEYS: record, blobs. ARGV: name, data.
+_PUT_BLOB = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+"""
+
+# KEYS: record, events. ARGV: json, history.
+_APPEND_EVENT = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+"""
+
+_RECONNECT_DELAY = 0.5
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace")
+    if isinstance(value, str):
+        return value
+    raise StoreUnavailable("unexpected reply from the store")
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    raise StoreUnavailable("unexpected reply from the store")
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+class RedisSessionStore:
+    def __init__(self, client: aioredis.Redis, *, prefix: str = "databrug:") -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._create = client.register_script(_CREATE)
+        self._replace = client.register_script(_REPLACE)
+        self._delete = client.register_script(_DELETE)
+        self._index_token = client.register_script(_INDEX_ENTRY)
+        self._unindex_token = client.register_script(_UNINDEX_ENTRY)
+        self._put_blob = client.register_script(_PUT_BLOB)
+        self._append_event = client.register_script(_APPEND_EVENT)
+        self._fanout = LocalFanout()
+        self._listener: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+        self._closed = False
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = "databrug:") -> RedisSessionStore:
+        return cls(aioredis.Redis.from_url(url, decode_responses=False), prefix=prefix)
+
+    # -- keys
+
+    def _record_key(self, session_id: str) -> str:
+        return f"{self._prefix}s:{session_id}"
+
+    def _session_keys(self, session_id: str) -> list[str]:
+        base = self._record_key(session_id)
+        return [base, f"{base}:blobs", f"{base}:events", f"{base}:tokens", f"{self._prefix}due"]
+
+    def _token_key(self, kind: TokenKind, token_hash: TokenHash) -> str:
+        return f"{self._prefix}tok:{kind.value}:{token_hash}"
+
+    def _channel(self, session_id: str) -> str:
+        return f"{self._prefix}ev:{session_id}"
+
+    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> int:
+        try:
+            return int(await script(keys=keys, args=args))
+        except RedisError as error:
+            raise StoreUnavailable() from error
+
+    # -- records
+
+    async def create(self, record: SessionRecord, ttl_seconds: float) -> None:
+        stored = record.model_copy(update={"version": 0})
+        score = expiry_score(stored)
+        keys = [self._record_key(record.session_id), f"{self._prefix}due"]
+        args = [stored.model_dump_json(), _ms(ttl_seconds), "" if score is None else score, record.session_id]
+        if not await self._call(self._create, keys, args):
+            raise SessionExists()
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        try:
+            data = await self._redis.hget(self._record_key(session_id), "d")
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        return None if data is None else SessionRecord.model_validate_json(data)
+
+    async def replace(
+        self, record: SessionRecord, *, expected_version: int, ttl_seconds: float | None = None
+    ) -> SessionRecord | None:
+        stored = record.model_copy(update={"version": expected_version + 1})
+        score = expiry_score(stored)
+        args = [
+            expected_version,
+            stored.model_dump_json(),
+            "" if ttl_seconds is None else _ms(ttl_seconds),
+            f"{self._prefix}tok:",
+            "" if score is None else score,
+            record.session_id,
+        ]
+        outcome = await self._call(self._replace, self._session_keys(record.session_id), args)
+        if outcome < 0:
+            raise SessionNotFound()
+        return stored if outcome else None
+
+    async def update(self, session_id: str, fn: Mutation, *, ttl_for: TtlFor | None = None) -> SessionRecord:
+        return await update_with_retry(self, session_id, fn, ttl_for)
+
+    async def delete(self, session_id: str) -> None:
+        await self._call(self._delete, self._session_keys(session_id), [f"{self._prefix}tok:", session_id])
+
+    # -- tokens
+
+    async def index_token(self, kind: TokenKind, token_hash: TokenHash, session_id: str) -> None:
+        keys = [
+            self._record_key(session_id),
+            self._token_key(kind, token_hash),
+            f"{self._record_key(session_id)}:tokens",
+        ]
+        if not await self._call(self._index_token, keys, [session_id, f"{kind.value}:{token_hash}"]):
+            raise SessionNotFound()
+
+    async def unindex_token(self, kind: TokenKind, token_hash: TokenHash) -> None:
+        args = [f"{self._prefix}s:", f"{kind.value}:{token_hash}"]
+        await self._call(self._unindex_token, [self._token_key(kind, token_hash)], args)
+
+    async def find_by_token(self, kind: TokenKind, token_hash: TokenHash) -> SessionId | None:
+        try:
+            value = await self._redis.get(self._token_key(kind, token_hash))
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        return None if value is None else SessionId(_text(value))
+
+    # -- sealed blobs
+
+    async def put_blob(self, session_id: str, name: str, data: SealedBytes) -> None:
+        keys = [self._record_key(session_id), f"{self._record_key(session_id)}:blobs"]
+        if not await self._call(self._put_blob, keys, [name, bytes(data)]):
+            raise SessionNotFound()
+
+    async def get_blob(self, session_id: str, name: str) -> SealedBytes | None:
+        try:
+            value = await self._redis.hget(f"{self._record_key(session_id)}:blobs", name)
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        return None if value is None else SealedBytes(_bytes(value))
+
+    async def delete_blob(self, session_id: str, name: str) -> None:
+        try:
+            await self._redis.hdel(f"{self._record_key(session_id)}:blobs", name)
+        except RedisError as error:
+            raise StoreUnavailable() from error
+
+    async def blob_names(self, session_id: str) -> list[str]:
+        try:
+            names = await self._redis.hkeys(f"{self._record_key(session_id)}:blobs")
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        return sorted(_text(name) for name in names)
+
+    # -- events
+
+    async def append_event(self, event: SessionEvent, *, history: int) -> None:
+        keys = [self._record_key(event.session_id), f"{self._record_key(event.session_id)}:events"]
+        await self._call(self._append_event, keys, [event.to_json(), history])
+
+    async def events_after(self, session_id: str, seq: int) -> list[SessionEvent]:
+        try:
+            raw = await self._redis.lrange(f"{self._record_key(session_id)}:events", 0, -1)
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        events = (SessionEvent.from_json(item) for item in raw)
+        return [event for event in events if event.seq > seq]
+
+    async def publish(self, event: SessionEvent) -> None:
+        try:
+            await self._redis.publish(self._channel(event.session_id), event.to_json())
+        except RedisError as error:
+            raise StoreUnavailable() from error
+
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        return self._subscription(session_id)
+
+    @asynccontextmanager
+    async def _subscription(self, session_id: str) -> AsyncIterator[Subscription]:
+        await self._ensure_listening()
+        subscription = self._fanout.add(session_id)
+        try:
+            yield subscription
+        finally:
+            self._fanout.remove(subscription)
+
+    async def _ensure_listening(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        if self._listener is None or self._listener.done():
+            self._listening.clear()
+            self._listener = asyncio.create_task(self._listen(), name="databrug-session-events")
+        try:
+            await asyncio.wait_for(self._listening.wait(), timeout=5)
+        except TimeoutError:
+            raise StoreUnavailable("the event subscription did not start") from None
+
+    async def _listen(self) -> None:
+        pattern = f"{self._prefix}ev:*"
+        skip = len(self._prefix) + len("ev:")
+        while not self._closed:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.psubscribe(pattern)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == b"psubscribe" or kind == "psubscribe":
+                        self._listening.set()
+                    elif kind in (b"pmessage", "pmessage"):
+                        self._dispatch(message["channel"], message["data"], skip)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError):
+                log.warning("session event subscription lost; ending local watchers and reconnecting")
+            finally:
+                self._listening.clear()
+                self._fanout.end_all()
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(_RECONNECT_DELAY)
+
+    def _dispatch(self, channel: bytes, data: bytes, skip: int) -> None:
+        try:
+            event = SessionEvent.from_json(data)
+        except ValueError:
+            log.warning("ignored a malformed session event")
+            return
+        if channel.decode("ascii", "replace")[skip:] == event.session_id:
+            self._fanout.dispatch(event)
+
+    # -- misc
+
+    async def incr_rate(self, key: str, window_seconds: int) -> int:
+        name = f"{self._prefix}rate:{key}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, window_seconds, nx=True)
+                count, _ = await pipe.execute()
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        return int(count)
+
+    async def due(self, until: datetime, limit: int = 100) -> list[SessionId]:
+        try:
+            ids = await self._redis.zrangebyscore(
+                f"{self._prefix}due", "-inf", until.timestamp(), start=0, num=limit
+            )
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        return [SessionId(_text(value)) for value in ids]
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except RedisError:
+            return False
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        self._fanout.end_all()
+        await self._redis.aclose()
+
+    def watcher_count(self) -> int:
+        return self._fanout.watcher_count()
