@@ -37,7 +37,8 @@ _DTD_MARKERS = tuple(
 
 
 def local_name(element: etree._Element) -> str:
-    return str(etree.QName(element).localname)
+    """``{namespace}name`` or ``name`` → ``name`` (lxml has already resolved any prefix)."""
+    return str(element.tag).rpartition("}")[2]
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,18 @@ class Node:
         self.element = element
         self.path = path
         self.problems = problems
+        self._by_name: dict[str, list[etree._Element]] | None = None
 
     def fail(self, expected: str, child: str | None = None) -> NoReturn:
         self.problems.fail(f"{self.path}/{child}" if child else self.path, expected)
 
     def _children(self, name: str) -> list[etree._Element]:
-        return [c for c in self.element if isinstance(c.tag, str) and local_name(c) == name]
+        if self._by_name is None:
+            self._by_name = {}
+            for child in self.element:
+                if isinstance(child.tag, str):  # skips comments, PIs and entity nodes
+                    self._by_name.setdefault(local_name(child), []).append(child)
+        return self._by_name.get(name, [])
 
     def optional(self, name: str) -> Node | None:
         found = self._children(name)

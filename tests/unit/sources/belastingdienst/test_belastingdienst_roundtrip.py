@@ -166,7 +166,7 @@ def _facts(draw: st.DrawFn) -> Subject:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts=_facts())
 def test_any_facts_round_trip(facts: Subject) -> None:
     citizen = Citizen(digid=DigidAccount(username="x", password="y"), facts=facts)
