@@ -255,7 +255,7 @@ def _survivor_entry(pension: SurvivorPension, *, orphan: bool) -> dict[str, Valu
         "StandPer": pension.as_of.isoformat() if pension.as_of else None,
         "Bedragen": _amounts([pension]),
     }
-    if orphan:
+    if orphan or pension.per_child:
         entry["PerKind"] = pension.per_child
     return entry
 

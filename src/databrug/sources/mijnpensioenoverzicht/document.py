@@ -27,6 +27,8 @@ ROOT_ELEMENT = "Pensioenaanspraken"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
 _NIL = f"{{{XSI_NAMESPACE}}}nil"
 _UTF8_BOM = b"\xef\xbb\xbf"
+_TRUE = frozenset({"true", "1"})
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SNIFF_WINDOW = 4096
 _JSON_MARKERS = (b'"StatusCode"', b'"TijdstipAanmakenBericht"', b'"OuderdomsPensioenDetails"', b'"Totalen"')
 
@@ -55,8 +57,16 @@ def format_location(fmt: Format, root_name: str, path: tuple[PathStep, ...]) -> 
     return text
 
 
+def _head(data: bytes) -> bytes:
+    """The start of the document as UTF-8-ish bytes: XML may legally come as UTF-16 with a byte order mark."""
+    head = data[:_SNIFF_WINDOW]
+    if head.startswith(_UTF16_BOMS):
+        return head.decode("utf-16", errors="ignore").encode("utf-8")
+    return head.removeprefix(_UTF8_BOM)
+
+
 def detect_format(data: bytes) -> Format | None:
-    head = data[:_SNIFF_WINDOW].removeprefix(_UTF8_BOM).lstrip()
+    head = _head(data).lstrip()
     if head.startswith(b"<"):
         return "xml"
     if head.startswith(b"{"):
@@ -65,11 +75,11 @@ def detect_format(data: bytes) -> Format | None:
 
 
 def sniff(data: bytes) -> bool:
-    head = data[:_SNIFF_WINDOW]
+    head = _head(data)
     fmt = detect_format(head)
     if fmt == "xml":
         return ROOT_ELEMENT.encode() in head
-    if fmt == "json":
+    if fmt == "json" and not data.startswith(_UTF16_BOMS):
         return any(marker in head for marker in _JSON_MARKERS)
     return False
 
@@ -80,7 +90,7 @@ def load(data: bytes) -> Loaded:
     fmt = detect_format(data)
     if fmt == "xml":
         return _load_xml(data)
-    if fmt == "json":
+    if fmt == "json" and not data.startswith(_UTF16_BOMS):
         return Loaded("json", "$", _load_json(data))
     fail("byte 0", "an XML or JSON Mijnpensioenoverzicht download (UTF-8)")
 
@@ -178,26 +188,29 @@ def _load_xml(data: bytes) -> Loaded:
 def _element_tree(element: etree._Element, root_name: str, path: tuple[PathStep, ...], depth: int) -> Tree:
     if depth > MAX_XML_DEPTH:
         fail(format_location("xml", root_name, path), f"XML nested at most {MAX_XML_DEPTH} levels deep")
-    children = [child for child in element if isinstance(child.tag, str)]
-    if element.get(_NIL) in ("true", "1"):
+    if element.get(_NIL) in _TRUE:
         return None
-    text = (element.text or "").strip()
-    if not children:
-        return text or None
-    if text or any((child.tail or "").strip() for child in children):
-        fail(format_location("xml", root_name, path), "child elements without loose text between them")
     members: dict[str, Tree] = {}
-    for child in children:
-        name = etree.QName(child).localname
-        if name in members:
-            existing = members[name]
-            siblings = existing if isinstance(existing, _Repeated) else _Repeated([existing])
-            members[name] = siblings
-            siblings.append(_element_tree(child, root_name, (*path, name, len(siblings)), depth + 1))
-        else:
+    repeated: dict[str, list[Tree]] = {}
+    loose_text = False
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if child.tail and not child.tail.isspace():
+            loose_text = True
+        name = tag.rpartition("}")[2]  # the local name: namespace prefixes do not matter
+        if name not in members:
             members[name] = _element_tree(child, root_name, (*path, name), depth + 1)
-    return {name: (list(value) if isinstance(value, _Repeated) else value) for name, value in members.items()}
-
-
-class _Repeated(list[Tree]):
-    """Marks a list built from repeated sibling elements (as opposed to a value that is itself a list)."""
+            continue
+        siblings = repeated.get(name)
+        if siblings is None:
+            siblings = repeated[name] = [members[name]]
+            members[name] = siblings
+        siblings.append(_element_tree(child, root_name, (*path, name, len(siblings)), depth + 1))
+    text = element.text
+    if not members:
+        return text.strip() or None if text else None
+    if loose_text or (text and not text.isspace()):
+        fail(format_location("xml", root_name, path), "child elements without loose text between them")
+    return members

@@ -25,6 +25,9 @@ SUCCESS_STATUS = "000"
 MAX_AMOUNT = Decimal(10) ** 10
 MAX_TEXT = 200
 MAX_SCHEME_ID = 60
+# Far above any real overview (a dozen windows, a few dozen schemes), low enough to keep the work bounded.
+MAX_LIST_ITEMS = 500
+MAX_SCHEME_LINES = 5000
 
 SchemeKind = Literal["guaranteed", "indicative", "single_person_supplement"]
 SCHEME_LISTS: tuple[tuple[str, SchemeKind], ...] = (
@@ -109,13 +112,15 @@ class Overview:
     orphan: tuple[SurvivorWindow, ...]
 
 
-@dataclass(frozen=True)
 class Node:
     """A value in the tree together with where it sits, for located errors."""
 
-    value: Tree
-    path: tuple[PathStep, ...]
-    doc: Loaded
+    __slots__ = ("doc", "path", "value")
+
+    def __init__(self, value: Tree, path: tuple[PathStep, ...], doc: Loaded) -> None:
+        self.value = value
+        self.path = path
+        self.doc = doc
 
     @property
     def location(self) -> str:
@@ -144,6 +149,8 @@ class Node:
         if child.value is None:
             return []
         if isinstance(child.value, list):
+            if len(child.value) > MAX_LIST_ITEMS:
+                child.fail(f"at most {MAX_LIST_ITEMS} entries")
             return [Node(item, (*child.path, index), self.doc) for index, item in enumerate(child.value)]
         return [Node(child.value, (*child.path, 0), self.doc)]
 
@@ -236,10 +243,11 @@ def read_overview(doc: Loaded) -> Overview:
     missing = sum(_count_providers(node) for node in root.items("OntbrekendePuvsError"))
     _check_totals(root.member("Totalen"))
     details = root.member("Details")
-    old_age = tuple(
-        _old_age_window(window)
-        for window in details.member("OuderdomsPensioenDetails").items("OuderdomsPensioen")
-    )
+    old_age_windows = details.member("OuderdomsPensioenDetails").items("OuderdomsPensioen")
+    lines = sum(len(window.items(name)) for window in old_age_windows for name, _ in SCHEME_LISTS)
+    if lines > MAX_SCHEME_LINES:
+        details.member("OuderdomsPensioenDetails").fail(f"at most {MAX_SCHEME_LINES} pension entries in all")
+    old_age = tuple(_old_age_window(window) for window in old_age_windows)
     partner = tuple(
         _survivor_window(window, "partner")
         for window in details.member("PartnerPensioenDetails").items("PartnerPensioen")
