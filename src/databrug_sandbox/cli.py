@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,6 +65,36 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.set_defaults(handler=_cmd_serve)
 
 
+def _cmd_personas(args: argparse.Namespace) -> int:
+    from databrug_sandbox.personas.catalogue import CATALOGUE
+    from databrug_sandbox.personas.docs import catalogue_listing, render_markdown
+
+    if args.json:
+        json.dump(catalogue_listing(CATALOGUE), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.markdown:
+        sys.stdout.write(render_markdown(CATALOGUE))
+    else:
+        for household in CATALOGUE.values():
+            logins = ", ".join(
+                f"{c.digid.username}{'' if c.digid.sms_enabled else ' (no SMS)'}" for c in household.citizens()
+            )
+            sys.stdout.write(f"{household.key:32} {logins}\n")
+    return 0
+
+
+def _add_personas(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    personas = commands.add_parser(
+        "personas",
+        help="list the named personas (logins and key facts)",
+        description="The named persona catalogue: DigiD logins, BSNs and the key facts tests rely on.",
+    )
+    output = personas.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="the catalogue as JSON, for tools")
+    output.add_argument("--markdown", action="store_true", help="docs/personas.md as generated from the catalogue")
+    personas.set_defaults(handler=_cmd_personas)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="databrug-sandbox",
@@ -70,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="<command>")
     _add_serve(commands)
+    _add_personas(commands)
     return parser
 
 

@@ -33,7 +33,7 @@ from databrug_sandbox.idp.clients import ClientRegistration, ClientRegistry
 from databrug_sandbox.idp.keys import SigningKey
 from databrug_sandbox.idp.provider import DigidProvider, IdpConfig
 from databrug_sandbox.idp.router import build_digid_router, build_lockout_admin_router
-from databrug_sandbox.personas.model import Household
+from databrug_sandbox.personas.model import Citizen, Household
 from databrug_sandbox.portals import belastingdienst, mijnoverheid, mijnpensioenoverzicht, uwv
 from databrug_sandbox.portals.auth import AccessTokenVerifier, caller_dependency
 from databrug_sandbox.portals.problems import PortalProblem, handle_portal_problem
@@ -118,37 +118,54 @@ class SandboxSettings:
 def catalogue_households() -> list[Household]:
     """The named personas, if the catalogue is there (it is written alongside the sandbox server)."""
     try:
-        directory = importlib.import_module("databrug_sandbox.personas.directory")
-    except ImportError:
-        logger.warning("personas directory not available: only RvIG test persons can log in")
+        catalogue = importlib.import_module("databrug_sandbox.personas.catalogue")
+        households = getattr(catalogue, "CATALOGUE", {})
+        return [h for h in households.values() if isinstance(h, Household)]
+    except Exception:
+        # A broken or missing catalogue leaves the sandbox usable with the RvIG and generated logins.
+        logger.exception("the personas catalogue could not be loaded")
         return []
-    for name in ("households", "all_households", "catalogue_households"):
-        lister = getattr(directory, name, None)
-        if callable(lister):
-            return [h for h in lister() if isinstance(h, Household)]
-    logger.warning("personas directory lists no households: only RvIG test persons can log in")
-    return []
+
+
+def account_of(citizen: Citizen, origin: str) -> Account:
+    login = citizen.digid
+    return Account(
+        username=login.username,
+        password=login.password,
+        bsn=citizen.bsn,
+        sms_enabled=login.sms_enabled,
+        phone=login.phone,
+        origin=origin,
+    )
+
+
+def generated_account(username: str) -> Account | None:
+    """A generated persona's login (``gen-<seed>-a`` / ``gen-<seed>-p``), made on demand from its seed."""
+    if not username.startswith("gen-"):
+        return None
+    try:
+        directory = importlib.import_module("databrug_sandbox.personas.directory")
+    except Exception:
+        logger.exception("the personas directory could not be loaded")
+        return None
+    found = directory.find_by_username(username)
+    if found is None:
+        return None
+    household, citizen = found
+    if not isinstance(household, Household) or not isinstance(citizen, Citizen):
+        return None
+    return account_of(citizen, f"generated:{household.key}")
 
 
 def build_accounts(households: Iterable[Household], rvig: Iterable[str]) -> AccountDirectory:
-    accounts = AccountDirectory()
+    accounts = AccountDirectory(lookup=generated_account)
     seen_bsns: set[str] = set()
     for household in households:
         for citizen in household.citizens():
             if citizen.bsn in seen_bsns:
                 continue
             seen_bsns.add(citizen.bsn)
-            login = citizen.digid
-            accounts.add(
-                Account(
-                    username=login.username,
-                    password=login.password,
-                    bsn=citizen.bsn,
-                    sms_enabled=login.sms_enabled,
-                    phone=login.phone,
-                    origin=f"catalogue:{household.key}",
-                )
-            )
+            accounts.add(account_of(citizen, f"catalogue:{household.key}"))
     for bsn in rvig:
         if bsn not in seen_bsns:
             accounts.add(rvig_account(bsn))

@@ -7,7 +7,8 @@ person up by BSN themselves.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from databrug_sandbox.idp.levels import Level
@@ -15,6 +16,8 @@ from databrug_sandbox.idp.levels import Level
 # One documented password for every RvIG test person's login "rvig-<bsn>" (docs/sandbox.md).
 RVIG_PASSWORD = "rvig-sandbox-2026"  # noqa: S105 - a published sandbox password, not a secret
 RVIG_USERNAME_PREFIX = "rvig-"
+
+logger = logging.getLogger("databrug_sandbox.digid")
 
 
 @dataclass(frozen=True)
@@ -35,21 +38,33 @@ class Account:
         return hmac.compare_digest(self.password.encode(), candidate.encode())
 
 
+AccountLookup = Callable[[str], "Account | None"]
+
+
 class AccountDirectory:
-    def __init__(self, accounts: Iterable[Account] = ()) -> None:
+    """Listed accounts (catalogue, RvIG, test logins) plus an optional lookup for accounts made on demand
+    (generated personas: ``gen-<seed>-a`` exists for every seed, so they cannot all be listed)."""
+
+    def __init__(self, accounts: Iterable[Account] = (), lookup: AccountLookup | None = None) -> None:
         self._by_username: dict[str, Account] = {}
+        self.lookup = lookup
         for account in accounts:
             self.add(account)
 
     def add(self, account: Account) -> None:
         key = account.username.casefold()
         if key in self._by_username:
-            raise ValueError("two sandbox accounts share one username")
+            # A data error in a catalogue must not stop the sandbox; the first account keeps the name.
+            logger.warning("two sandbox accounts share one username; the second is ignored")
+            return
         self._by_username[key] = account
 
     def find(self, username: str) -> Account | None:
         # DigiD usernames are not case-sensitive for the person typing them.
-        return self._by_username.get(username.strip().casefold())
+        listed = self._by_username.get(username.strip().casefold())
+        if listed is not None or self.lookup is None:
+            return listed
+        return self.lookup(username.strip())
 
     def all(self) -> list[Account]:
         return list(self._by_username.values())

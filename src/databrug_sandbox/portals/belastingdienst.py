@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from databrug_sandbox.portals.auth import Caller
 from databrug_sandbox.portals.responses import document
-from databrug_sandbox.portals.sources import borrowed, find_citizen, no_data
+from databrug_sandbox.portals.sources import find_citizen, no_data, render
 
 RENDERERS = "databrug_sandbox.documents.belastingdienst"
 
@@ -22,7 +22,7 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
         citizen = find_citizen(who.bsn)
         if citizen is None:
             raise no_data("Belastingdienst")
-        body = borrowed(RENDERERS, "render_belastinggegevens")(citizen)
+        body = render(RENDERERS, "render_belastinggegevens", citizen)
         return document(body, "application/xml", "belastinggegevens.xml")
 
     @router.get("/api/toeslagen")
@@ -30,7 +30,7 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
         citizen = find_citizen(who.bsn)
         if citizen is None:
             raise no_data("Dienst Toeslagen")
-        body = borrowed(RENDERERS, "render_toeslagen")(citizen)
+        body = render(RENDERERS, "render_toeslagen", citizen)
         return document(body, "application/json")
 
     return router

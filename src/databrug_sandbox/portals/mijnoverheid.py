@@ -15,7 +15,7 @@ from starlette.responses import Response
 from databrug_sandbox.portals.auth import Caller
 from databrug_sandbox.portals.problems import PortalProblem
 from databrug_sandbox.portals.responses import document
-from databrug_sandbox.portals.sources import as_bytes, borrowed, find_citizen, is_rvig_person, no_data
+from databrug_sandbox.portals.sources import as_bytes, borrowed, find_citizen, is_rvig_person, no_data, render
 
 MAX_QUERY_BYTES = 16_384
 _BSN = re.compile(r"^[0-9]{9}$")
@@ -61,7 +61,7 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
             raise PortalProblem(403, "Forbidden", "you may only ask for your own burgerservicenummer")
         citizen = find_citizen(who.bsn)
         if citizen is not None:
-            body = borrowed("databrug_sandbox.documents.brp", "render_brp")(citizen)
+            body = render("databrug_sandbox.documents.brp", "render_brp", citizen)
         elif is_rvig_person(who.bsn):
             body = borrowed("databrug_sandbox.rvig", "rvig_brp_response")(who.bsn)
             if body is None:
@@ -74,7 +74,7 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
     def wozobjecten(who: Annotated[Caller, Depends(caller)]) -> Response:
         citizen = find_citizen(who.bsn)
         if citizen is not None:
-            body = borrowed("databrug_sandbox.documents.woz", "render_woz")(citizen)
+            body = render("databrug_sandbox.documents.woz", "render_woz", citizen)
         elif is_rvig_person(who.bsn):
             body = borrowed("databrug_sandbox.rvig", "woz_response_for")(who.bsn)
             if body is None:
@@ -88,7 +88,7 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
         citizen = find_citizen(who.bsn)
         if citizen is None:
             raise no_data("RDW")
-        body = borrowed("databrug_sandbox.documents.vehicles", "render_vehicles")(citizen)
+        body = render("databrug_sandbox.documents.vehicles", "render_vehicles", citizen)
         return document(as_bytes(body), "application/json")
 
     return router

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from databrug_sandbox.portals.auth import Caller
 from databrug_sandbox.portals.problems import PortalProblem
 from databrug_sandbox.portals.responses import document
-from databrug_sandbox.portals.sources import borrowed, find_citizen, no_data
+from databrug_sandbox.portals.sources import find_citizen, no_data, render
 
 MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
 
@@ -25,7 +25,7 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
         citizen = find_citizen(who.bsn)
         if citizen is None:
             raise no_data("Mijnpensioenoverzicht")
-        body = borrowed("databrug_sandbox.documents.mpo", "render_pensioenoverzicht")(citizen, formaat)
+        body = render("databrug_sandbox.documents.mpo", "render_pensioenoverzicht", citizen, formaat)
         return document(body, MEDIA_TYPES[formaat], f"pensioenaanspraken.{formaat}")
 
     return router

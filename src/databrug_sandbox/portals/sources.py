@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +27,28 @@ def borrowed(module: str, name: str) -> Callable[..., Any]:
     return function  # type: ignore[no-any-return]
 
 
+_RENDERED_LIMIT = 512
+_rendered: OrderedDict[tuple[str, str, str, tuple[str, ...]], bytes] = OrderedDict()
+_rendered_lock = threading.Lock()
+
+
+def render(module: str, name: str, citizen: Citizen, *args: str) -> bytes:
+    """A renderer's document for this citizen, remembered: renderers are deterministic (same citizen, same
+    bytes) and some are slow (a PDF takes a few hundred ms), which would otherwise dominate load tests."""
+    key = (module, name, citizen.bsn, args)
+    with _rendered_lock:
+        cached = _rendered.get(key)
+        if cached is not None:
+            _rendered.move_to_end(key)
+            return cached
+    body = as_bytes(borrowed(module, name)(citizen, *args))
+    with _rendered_lock:
+        _rendered[key] = body
+        while len(_rendered) > _RENDERED_LIMIT:
+            _rendered.popitem(last=False)
+    return body
+
+
 def find_citizen(bsn: str) -> Citizen | None:
     """The persona with this BSN; None also when there is no personas directory (RvIG persons still work)."""
     try:
@@ -32,6 +56,9 @@ def find_citizen(bsn: str) -> Citizen | None:
     except PortalProblem:
         return None
     found = lookup(bsn)
+    # The directory answers (household, citizen); a bare citizen is accepted too.
+    if isinstance(found, tuple):
+        found = next((item for item in found if isinstance(item, Citizen)), None)
     return found if isinstance(found, Citizen) else None
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from databrug_sandbox.portals.auth import Caller
 from databrug_sandbox.portals.responses import document
-from databrug_sandbox.portals.sources import borrowed, find_citizen, no_data
+from databrug_sandbox.portals.sources import find_citizen, no_data, render
 
 
 def build_router(caller: Callable[..., Caller]) -> APIRouter:
@@ -20,7 +20,7 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
         citizen = find_citizen(who.bsn)
         if citizen is None:
             raise no_data("UWV")
-        body = borrowed("databrug_sandbox.documents.uwv", "render_verzekeringsbericht")(citizen)
+        body = render("databrug_sandbox.documents.uwv", "render_verzekeringsbericht", citizen)
         return document(body, "application/pdf", "verzekeringsbericht.pdf")
 
     return router

@@ -210,3 +210,13 @@ def test_pension_download_needs_a_known_format(sandbox: SandboxServer, tokens: T
         headers={"Authorization": f"Bearer {tokens['test-a']['access_token']}"},
     )
     assert response.status_code == 400
+
+
+def test_a_missing_renderer_is_a_clear_501() -> None:
+    from databrug_sandbox.portals.problems import PortalProblem
+    from databrug_sandbox.portals.sources import borrowed
+
+    with pytest.raises(PortalProblem) as caught:
+        borrowed("databrug_sandbox.documents.not_there", "render_nothing")
+    assert caught.value.status == 501
+    assert "render_nothing" in caught.value.detail
