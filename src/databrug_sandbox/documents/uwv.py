@@ -136,7 +136,6 @@ class _VzbPdf(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.page_header = page_header
         self.add_font(_FONT, "", str(_FONT_DIR / "DejaVuSans-Latin.ttf"))
-        self.add_font(_FONT, "B", str(_FONT_DIR / "DejaVuSans-Bold-Latin.ttf"))
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(False)
         self.alias_nb_pages()
@@ -151,7 +150,7 @@ class _VzbPdf(FPDF):
 
     def header(self) -> None:
         head = self.page_header
-        self.set_font(_FONT, "B", 14)
+        self.set_font(_FONT, "", 14)
         self.cell(0, 8, "Verzekeringsbericht", new_x="LMARGIN", new_y="NEXT")
         self.set_font(_FONT, "", 9)
         self.cell(0, _LINE, f"{head.salutation} {head.name}", new_x="LMARGIN", new_y="NEXT")
@@ -228,7 +227,7 @@ class _VzbPdf(FPDF):
         self.ln(5)
 
     def _table_header(self) -> None:
-        self.set_font(_FONT, "B", 9)
+        self.set_font(_FONT, "", 9)
         self.cell(_PERIOD_WIDTH, _LINE, "Periode")
         self.cell(_HOURS_WIDTH, _LINE, "Aantal uur", align="R")
         self.cell(_WAGE_WIDTH, _LINE, "Sv-loon", align="R", new_x="LMARGIN", new_y="NEXT")
@@ -268,7 +267,7 @@ class _VzbPdf(FPDF):
 
     def _heading(self, text: str) -> None:
         self._ensure_space(_LINE * 3)
-        self.set_font(_FONT, "B", 11)
+        self.set_font(_FONT, "", 11)
         self.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
         self.set_font(_FONT, "", 9)
 
