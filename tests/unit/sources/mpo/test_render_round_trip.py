@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from tests.support.records import strip_refs
 from tests.unit.sources.mpo.citizens import citizen_with, rich_pensions, scheme, state_pension
+from tests.unit.sources.mpo.round_trip import FORMATS, assert_round_trip, facts
 
 from databrug.records import Age, Pensions, PensionScheme, StatePension, SurvivorPension
 from databrug.sources.mijnpensioenoverzicht import PARSER
@@ -24,29 +24,7 @@ from databrug_sandbox.documents.mpo import MISSING_PROVIDERS_KEY, render_pensioe
 from databrug_sandbox.personas.model import SANDBOX_REF, Citizen
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "mpo"
-FORMATS = ("xml", "json")
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-
-
-def facts(pensions: Pensions) -> dict[str, Any]:
-    """The pensions without provenance, lists in a fixed order (the download has no order of its own)."""
-    plain = strip_refs(pensions)
-    plain["schemes"].sort(key=lambda s: (s["kind"], s["provider"], s["scheme_id"]))
-    plain["survivor_pensions"].sort(
-        key=lambda s: (s["beneficiary"], s["indicative"], s["provider"], s["scheme_id"])
-    )
-    return plain
-
-
-def parsed_pensions(citizen: Citizen, fmt: str) -> Pensions:
-    data = render_pensioenoverzicht(citizen, fmt)  # type: ignore[arg-type]
-    return PARSER.parse(data, ParseContext()).subject.pensions
-
-
-def assert_round_trip(citizen: Citizen) -> None:
-    expected = facts(citizen.facts.pensions)
-    for fmt in FORMATS:
-        assert facts(parsed_pensions(citizen, fmt)) == expected, fmt
 
 
 # --- pinned sandbox output ------------------------------------------------------------------------------
