@@ -165,7 +165,9 @@ def _formal_name(name: PersonName) -> str:
 
 
 def _own_home(homes: Iterable[Home]) -> Home | None:
-    return next((home for home in homes if home.relation == "owner_occupant"), None)
+    """The eigen woning: an owned home the citizen lives in, else any owned home (personas say "owner")."""
+    owned = [home for home in homes if home.relation in ("owner_occupant", "owner")]
+    return next((home for home in owned if home.relation == "owner_occupant"), owned[0] if owned else None)
 
 
 def _adres(own_home: etree._Element, home: Home) -> None:

@@ -214,7 +214,7 @@ def test_catalogue_personas_round_trip(key: str, citizen: Citizen) -> None:
 
 
 @needs_personas
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_generated_personas_round_trip(seed: int) -> None:
     assert generate_household is not None
