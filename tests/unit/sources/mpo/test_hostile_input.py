@@ -18,10 +18,10 @@ CONTEXT = ParseContext()
 
 
 def refused(data: bytes) -> DocumentInvalid:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other jobs on the machine must not make this flaky
     with pytest.raises(DocumentInvalid) as caught:
         PARSER.parse(data, CONTEXT)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     error = caught.value
     assert error.code == "document_invalid"
     assert error.source == "mijnpensioenoverzicht"
@@ -235,9 +235,9 @@ def test_many_windows_stay_fast_and_too_many_are_refused() -> None:
     windows = document["Details"]["OuderdomsPensioenDetails"]
     window = windows["OuderdomsPensioen"][0]
     windows["OuderdomsPensioen"] = [window] * 500
-    started = time.perf_counter()
+    started = time.process_time()
     assert len(PARSER.parse(as_json(document), CONTEXT).subject.pensions.schemes) == 2
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     windows["OuderdomsPensioen"] = [window] * 20000
     error = refused(as_json(document))
     assert error.location == "$.Details.OuderdomsPensioenDetails.OuderdomsPensioen"
