@@ -115,9 +115,8 @@ class _YearReader:
             "box3_income": box3.required("belastbaarInkomen").amount() if box3 else None,
             "business_profit": box1.optional_amount("winstUitOnderneming"),
             "wages": wages,
+            "fiscal_partner_bsn": partner_bsn,
         }
-        if partner_bsn is not None:
-            fields["fiscal_partner_bsn"] = partner_bsn
         self.tax_years.append(_build(TaxYear, fields, figures, {}))
 
     @staticmethod
