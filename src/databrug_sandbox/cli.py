@@ -77,7 +77,8 @@ def _cmd_personas(args: argparse.Namespace) -> int:
     else:
         for household in CATALOGUE.values():
             logins = ", ".join(
-                f"{c.digid.username}{'' if c.digid.sms_enabled else ' (no SMS)'}" for c in household.citizens()
+                f"{c.digid.username}{'' if c.digid.sms_enabled else ' (no SMS)'}"
+                for c in household.citizens()
             )
             sys.stdout.write(f"{household.key:32} {logins}\n")
     return 0
@@ -91,7 +92,9 @@ def _add_personas(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     output = personas.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="the catalogue as JSON, for tools")
-    output.add_argument("--markdown", action="store_true", help="docs/personas.md as generated from the catalogue")
+    output.add_argument(
+        "--markdown", action="store_true", help="docs/personas.md as generated from the catalogue"
+    )
     personas.set_defaults(handler=_cmd_personas)
 
 
