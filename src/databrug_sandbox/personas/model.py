@@ -7,7 +7,7 @@ connector's parser must read that document back to exactly the same facts (the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -52,6 +52,10 @@ class Household:
     partner_kind: Literal["gehuwd", "geregistreerd", "samenwonend", "none"] = "none"
     reference_date: date = date(2026, 11, 1)
     key_facts: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None  # generated households: the seed that regenerates them; None for the catalogue
 
     def citizens(self) -> list[Citizen]:
         return [c for c in (self.applicant, self.partner) if c is not None]
+
+    def with_key_facts(self, key_facts: dict[str, Any]) -> Household:
+        return replace(self, key_facts=key_facts)
