@@ -101,3 +101,25 @@ def test_verify_consents_accepts_matching_and_catches_altered_data(package: Data
     without = package.model_copy(update={"consents": package.consents[:1]})
     with pytest.raises(PackageError, match="no consent"):
         verify_consents(without)
+
+
+def test_a_multi_megabyte_package_with_documents_decrypts_and_validates(package: DataPackage) -> None:
+    import base64
+    import os
+
+    from databrug.records import Document
+
+    documents = [
+        Document(
+            source_ref=entry.id,
+            media_type="application/pdf",
+            filename=f"{entry.id}.pdf",
+            content_base64=base64.b64encode(os.urandom(800_000)).decode(),
+        )
+        for entry in package.sources
+    ]
+    big = package.model_copy(update={"documents": documents})
+    keys = generate_provider_keys("P-256")
+    sealed = seal_package(big, keys.public_jwks)
+    assert sealed.size > 5 * 1024 * 1024
+    assert decrypt_package(sealed.compact, keys.private_jwks) == big
