@@ -93,7 +93,7 @@ def _schemes(overview: Overview, ref: str) -> list[PensionScheme]:
                 )
             )
         except ValidationError:
-            _refused(line.location)
+            _refused(line.origin.location)
     return schemes
 
 
@@ -137,7 +137,7 @@ def _survivor_pensions(overview: Overview, ref: str) -> list[SurvivorPension]:
                 )
             )
         except ValidationError:
-            _refused(line.location)
+            _refused(line.origin.location)
     return survivors
 
 

@@ -42,6 +42,7 @@ EVENTS: dict[str, frozenset[str]] = {
 }
 _AMOUNT_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,2})?")
 _INTEGER_TEXT = re.compile(r"[0-9]{1,4}")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class SchemeLine:
     accrued: Decimal | None
     projected: Decimal | None
     divorce_settlement: str | None
-    location: str
+    origin: Node  # where the entry sits, for an error raised later
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class SurvivorLine:
     insured: Decimal | None
     accrued: Decimal | None
     per_child: bool
-    location: str
+    origin: Node  # where the entry sits, for an error raised later
 
 
 @dataclass(frozen=True)
@@ -113,14 +114,27 @@ class Overview:
 
 
 class Node:
-    """A value in the tree together with where it sits, for located errors."""
+    """A value in the tree together with where it sits, for located errors.
 
-    __slots__ = ("doc", "path", "value")
+    The path is kept as a link to the parent and built only when an error needs it.
+    """
 
-    def __init__(self, value: Tree, path: tuple[PathStep, ...], doc: Loaded) -> None:
+    __slots__ = ("doc", "parent", "step", "value")
+
+    def __init__(self, value: Tree, doc: Loaded, parent: Node | None = None, step: PathStep = "") -> None:
         self.value = value
-        self.path = path
         self.doc = doc
+        self.parent = parent
+        self.step = step
+
+    @property
+    def path(self) -> tuple[PathStep, ...]:
+        steps: list[PathStep] = []
+        node: Node | None = self
+        while node is not None and node.parent is not None:
+            steps.append(node.step)
+            node = node.parent
+        return tuple(reversed(steps))
 
     @property
     def location(self) -> str:
@@ -141,7 +155,10 @@ class Node:
         self.fail("an object with named members")
 
     def member(self, name: str) -> Node:
-        return Node(self.members().get(name), (*self.path, name), self.doc)
+        value = self.value
+        if isinstance(value, dict):
+            return Node(value.get(name), self.doc, self, name)
+        return Node(self.members().get(name), self.doc, self, name)
 
     def items(self, name: str) -> list[Node]:
         """A repeatable member as a list; one occurrence (the usual XML case) is a one-item list."""
@@ -151,8 +168,8 @@ class Node:
         if isinstance(child.value, list):
             if len(child.value) > MAX_LIST_ITEMS:
                 child.fail(f"at most {MAX_LIST_ITEMS} entries")
-            return [Node(item, (*child.path, index), self.doc) for index, item in enumerate(child.value)]
-        return [Node(child.value, (*child.path, 0), self.doc)]
+            return [Node(item, self.doc, child, index) for index, item in enumerate(child.value)]
+        return [Node(child.value, self.doc, child, 0)]
 
     def text(self, max_length: int = MAX_TEXT) -> str | None:
         if self.value is None:
@@ -178,15 +195,15 @@ class Node:
         if isinstance(value, bool):
             self.fail("an amount in euros")
         if isinstance(value, str):
-            value = value.strip()
-            if not value:
+            text = value.strip()
+            if not text:
                 return None
-            if not _AMOUNT_TEXT.fullmatch(value):
+            if not _AMOUNT_TEXT.fullmatch(text):
                 self.fail(
                     "an amount in euros, digits with an optional decimal point and at most two decimals"
                 )
-            return Decimal(value)
-        if isinstance(value, int):
+            value = Decimal(text)
+        elif isinstance(value, int):
             value = Decimal(value)
         if not isinstance(value, Decimal):
             self.fail("an amount in euros")
@@ -214,13 +231,15 @@ class Node:
         self.fail("true or false")
 
     def day(self) -> date | None:
-        value = self.text(max_length=10)
+        value = self.value
         if value is None:
             return None
-        try:
-            return date.fromisoformat(value) if len(value) == 10 else self.fail("a date yyyy-mm-dd")
-        except ValueError:
+        if not isinstance(value, str) or not _DATE_TEXT.fullmatch(value.strip()):
             self.fail("a date yyyy-mm-dd")
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            self.fail("a date yyyy-mm-dd that exists")
 
     def instant(self) -> datetime | None:
         value = self.text(max_length=40)
@@ -236,7 +255,7 @@ class Node:
 
 
 def read_overview(doc: Loaded) -> Overview:
-    root = Node(doc.tree, (), doc)
+    root = Node(doc.tree, doc)
     root.members()
     _check_status(root.member("StatusCode"))
     created_at = root.member("TijdstipAanmakenBericht").instant()
@@ -335,7 +354,7 @@ def _scheme_line(entry: Node, kind: SchemeKind) -> SchemeLine:
         accrued=entry.member("Opgebouwd").amount(),
         projected=entry.member("TeBereiken").amount(),
         divorce_settlement=entry.member("AfhandelingVerevening").text(),
-        location=entry.location,
+        origin=entry,
     )
 
 
@@ -371,7 +390,7 @@ def _survivor_line(entry: Node, beneficiary: Literal["partner", "orphan"], indic
         insured=amounts.member("VerzekerdBedrag").amount(),
         accrued=amounts.member("OpgebouwdBedrag").amount(),
         per_child=bool(entry.member("PerKind").boolean()),
-        location=entry.location,
+        origin=entry,
     )
 
 
