@@ -10,7 +10,7 @@ steady state. Schemes are told apart by provider and HerkenningsNummer, and by t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, NoReturn
+from typing import NoReturn
 
 from lxml import etree
 from pydantic import ValidationError
@@ -146,10 +146,10 @@ def _refused(location: str) -> NoReturn:
 
 
 class MijnpensioenoverzichtParser:
-    source: ClassVar[SourceName] = "mijnpensioenoverzicht"
-    document_type: ClassVar[DocumentType] = "pensioenoverzicht"
-    media_type: ClassVar[str] = MEDIA_TYPES["xml"]
-    version: ClassVar[str] = "1.0.0"
+    source: SourceName = "mijnpensioenoverzicht"
+    document_type: DocumentType = "pensioenoverzicht"
+    media_type = MEDIA_TYPES["xml"]  # the JSON download gets "application/json" in its sources[] entry
+    version = "1.0.0"
 
     @staticmethod
     def sniff(data: bytes) -> bool:

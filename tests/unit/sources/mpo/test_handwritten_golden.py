@@ -8,7 +8,7 @@ from pathlib import Path
 
 from databrug.records import Age, PensionScheme
 from databrug.sources.mijnpensioenoverzicht import PARSER
-from databrug.sources.parsing import ParseContext, ParsedDocument
+from databrug.sources.parsing import ParseContext, ParsedDocument, Parser
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "mpo"
 
@@ -136,3 +136,12 @@ def test_a_dozen_schemes_over_overlapping_windows() -> None:
     assert sum(1 for s in schemes if s.kind == "indicative") == 2
     assert pensions.state_pension is not None
     assert pensions.state_pension.start_age == Age(years=67, months=3)
+
+
+def test_parser_meets_the_parser_contract() -> None:
+    parser: Parser = PARSER  # checked by mypy: the attributes and parse() the registry relies on
+    assert (parser.source, parser.document_type, parser.version) == (
+        "mijnpensioenoverzicht",
+        "pensioenoverzicht",
+        "1.0.0",
+    )
