@@ -145,3 +145,13 @@ def test_parser_meets_the_parser_contract() -> None:
         "pensioenoverzicht",
         "1.0.0",
     )
+
+
+def test_default_namespace_and_prefixes_read_alike() -> None:
+    prefixed = (GOLDEN / "handwritten-namespaced.xml").read_text(encoding="utf-8")
+    default = prefixed.replace("xmlns:pa=", "xmlns=").replace("<pa:", "<").replace("</pa:", "</")
+    assert "pa:" not in default
+    context = ParseContext(subject="partner")
+    from_default = PARSER.parse(default.encode(), context).subject
+    assert from_default == parse("handwritten-namespaced.xml").subject
+    assert len(from_default.pensions.schemes) == 2
