@@ -141,7 +141,13 @@ class FaultRegistry:
         return {t: s.model_dump(mode="json") for t, s in self._faults.items()}
 
 
+# The SMS inbox is the simulated phone, not DigiD: a DigiD outage must not hide the phone's messages.
+_NEVER_FAULTED = ("/digid/sms", "/digid/api/sms")
+
+
 def target_for_path(path: str) -> FaultTarget | None:
+    if path.startswith(_NEVER_FAULTED):
+        return None
     first = path.lstrip("/").split("/", 1)[0]
     return first if first in FAULT_TARGETS else None
 
@@ -254,25 +260,25 @@ def fault_admin_router(registry: FaultRegistry) -> APIRouter:
         return target
 
     @router.get("")
-    def list_faults() -> dict[str, dict[str, Any]]:
+    async def list_faults() -> dict[str, dict[str, Any]]:
         return registry.snapshot()
 
     @router.delete("")
-    def clear_all() -> dict[str, dict[str, Any]]:
+    async def clear_all() -> dict[str, dict[str, Any]]:
         registry.clear()
         return registry.snapshot()
 
     @router.get("/{target}")
-    def get_fault(target: str) -> dict[str, Any]:
+    async def get_fault(target: str) -> dict[str, Any]:
         return registry.get(known(target)).model_dump(mode="json")
 
     @router.put("/{target}")
-    def put_fault(target: str, settings: FaultSettings) -> dict[str, Any]:
+    async def put_fault(target: str, settings: FaultSettings) -> dict[str, Any]:
         registry.set(known(target), settings)
         return settings.model_dump(mode="json")
 
     @router.delete("/{target}")
-    def clear_fault(target: str) -> dict[str, Any]:
+    async def clear_fault(target: str) -> dict[str, Any]:
         registry.clear(known(target))
         return registry.get(known(target)).model_dump(mode="json")
 

@@ -227,11 +227,11 @@ def create_app(settings: SandboxSettings | None = None, accounts: AccountDirecto
     app.include_router(build_lockout_admin_router(idp))
 
     @app.get("/admin/personas", tags=["admin: personas"])
-    def personas() -> list[dict[str, Any]]:
+    async def personas() -> list[dict[str, Any]]:
         return _persona_listing(idp.accounts)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.add_middleware(FaultInjectionMiddleware, registry=faults)

@@ -57,6 +57,8 @@ def with_query(uri: str, params: dict[str, str]) -> str:
 
 
 def build_digid_router(idp: DigidProvider) -> APIRouter:
+    # Every endpoint is async: the IdP's in-memory state is then only touched from the event loop,
+    # never from the thread pool, so it needs no locks.
     router = APIRouter(prefix=DIGID_PREFIX, tags=["DigiD (sandbox IdP)"])
     login_url = idp.url("/login")
 
@@ -125,11 +127,11 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
     # --- discovery and keys -------------------------------------------------------------------------
 
     @router.get("/.well-known/openid-configuration")
-    def discovery() -> JSONResponse:
+    async def discovery() -> JSONResponse:
         return JSONResponse(idp.discovery(), headers={"Cache-Control": "public, max-age=300"})
 
     @router.get("/jwks")
-    def jwks() -> JSONResponse:
+    async def jwks() -> JSONResponse:
         return JSONResponse(
             idp.key.jwks(), media_type="application/jwk-set+json", headers={"Cache-Control": "max-age=300"}
         )
@@ -137,7 +139,7 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
     # --- authorization request ----------------------------------------------------------------------
 
     @router.get("/authorize")
-    def authorize(request: Request) -> Response:
+    async def authorize(request: Request) -> Response:
         q = request.query_params
         client: ClientRegistration | None = idp.config.clients.get(q.get("client_id"))
         redirect_uri = q.get("redirect_uri", "")
@@ -217,7 +219,7 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
         )
 
     @router.get("/login")
-    def show_login(flow: str = "") -> Response:
+    async def show_login(flow: str = "") -> Response:
         current = idp.flows.get(flow)
         if current is None:
             return expired_page()
@@ -372,7 +374,7 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
     # --- the simulated phone ------------------------------------------------------------------------
 
     @router.get("/sms")
-    def inbox_page(username: str = "") -> Response:
+    async def inbox_page(username: str = "") -> Response:
         messages = idp.inbox.recent()
         if username:
             messages = [m for m in messages if m.username.casefold() == username.strip().casefold()]
@@ -395,7 +397,7 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
         )
 
     @router.get("/api/sms")
-    def inbox_api(username: str = "") -> JSONResponse:
+    async def inbox_api(username: str = "") -> JSONResponse:
         if not username.strip():
             return JSONResponse({"error": "username is required"}, 400)
         message = idp.inbox.latest(username)
@@ -420,12 +422,12 @@ def build_lockout_admin_router(idp: DigidProvider) -> APIRouter:
     router = APIRouter(prefix="/admin/lockouts", tags=["admin: DigiD"])
 
     @router.delete("")
-    def clear_all() -> dict[str, str]:
+    async def clear_all() -> dict[str, str]:
         idp.lockout.reset()
         return {"status": "cleared"}
 
     @router.delete("/{username}")
-    def clear_one(username: str) -> dict[str, str]:
+    async def clear_one(username: str) -> dict[str, str]:
         idp.lockout.reset(username)
         return {"status": "cleared"}
 

@@ -175,3 +175,10 @@ def test_faults_from_a_yaml_file_and_from_the_environment(tmp_path: Path) -> Non
         load_fault_plan(environ={"DATABRUG_SANDBOX_FAULTS": '{"uwv": {"error_rate": 5}}'})
     with pytest.raises(FaultConfigError, match="not valid JSON"):
         load_fault_plan(environ={"DATABRUG_SANDBOX_FAULTS": "{"})
+
+
+def test_the_sms_inbox_is_never_faulted(sandbox: SandboxServer) -> None:
+    set_fault(sandbox, "digid", maintenance=True)
+    assert HTTP.get(f"{sandbox.base_url}/digid/jwks").status_code == 503
+    assert HTTP.get(f"{sandbox.base_url}/digid/sms").status_code == 200
+    assert HTTP.get(f"{sandbox.base_url}/digid/api/sms", params={"username": "nobody"}).status_code == 404
