@@ -390,7 +390,7 @@ class SessionService:
             return rec
 
         try:
-            await self._change(session_id, scan, EventType.PAIRING_SCANNED, check_alive=False)
+            await self._change(session_id, scan, EventType.PAIRING_SCANNED)
         except SessionError:
             await self.store.unindex_token(TokenKind.APP, app_token.hash)
             raise
@@ -673,8 +673,6 @@ class SessionService:
         def apply(rec: SessionRecord) -> SessionRecord:
             if check_alive:
                 self._check_alive(rec, now)
-            elif rec.state in _ENDED_ERRORS:
-                raise _ENDED_ERRORS[rec.state]()
             rec = mutate(rec, now)
             rec.updated_at = rec.last_activity_at = now
             rec.expires_at = self._deadline(rec)

@@ -1,0 +1,109 @@
+"""The session service over each store adapter, with the computer page and the phone served by two
+different "processes" (two store handles; for Redis two clients on one real server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from databrug.sessions.clock import ManualClock
+from databrug.sessions.events import EventType, SessionEvent
+from databrug.sessions.sealing import new_session_key
+from databrug.sessions.service import SessionService, SessionWatch
+from databrug.sessions.state import SessionState
+
+from .conftest import Stores
+
+
+async def next_event(watch: SessionWatch) -> SessionEvent:
+    event = await watch.next(3)
+    assert event is not None, "no event arrived within 3 s"
+    return event
+
+
+async def test_the_page_follows_a_phone_served_by_another_process(stores: Stores) -> None:
+    clock = ManualClock()
+    page_side = SessionService(stores.a, clock)
+    phone_side = SessionService(stores.b, clock)
+    record, page = await page_side.create_session("gemeentepolis-demo", "APP-1", ["uwv", "mijnoverheid"])
+    await page_side.open_page(page)
+    qr, _ = await page_side.issue_pairing(page)
+
+    async with page_side.watch(record.session_id, after_seq=2) as watch:
+        grant = await phone_side.pair(qr)
+        assert (await next_event(watch)).type is EventType.PAIRING_SCANNED
+
+        await page_side.confirm_pairing(page, grant.code)
+        assert (await next_event(watch)).type is EventType.PAIRED
+
+        app = await phone_side.app_session(grant.app_token)
+        await phone_side.mark_authenticated(app, "applicant", "substantieel")
+        await phone_side.source_started(app, "applicant", "uwv")
+        await phone_side.source_completed(app, "applicant", "uwv", 5)
+        seen = [await next_event(watch) for _ in range(3)]
+        assert [e.type for e in seen] == [
+            EventType.AUTHENTICATED,
+            EventType.SOURCE_STARTED,
+            EventType.SOURCE_COMPLETED,
+        ]
+        assert seen[-1].state is SessionState.COLLECTING
+        assert seen[-1].counts["done"] == 1
+        assert seen[-1].counts["records"] == 5
+        assert [e.seq for e in seen] == [5, 6, 7]
+
+
+async def test_a_reconnecting_page_resumes_after_its_last_event_id(stores: Stores) -> None:
+    clock = ManualClock()
+    service = SessionService(stores.a, clock)
+    other = SessionService(stores.b, clock)
+    _, page = await service.create_session("p", "r", ["uwv"])
+    app = await other.app_session(await other.start_on_phone(page))
+    await other.mark_authenticated(app, "applicant", "midden")  # seq 3
+
+    async with service.watch(app.session_id, after_seq=2) as watch:
+        resumed = await next_event(watch)
+        assert (resumed.seq, resumed.type) == (3, EventType.AUTHENTICATED)
+        await other.source_started(app, "applicant", "uwv")
+        assert (await next_event(watch)).seq == 4
+        assert await watch.next(0.1) is None
+
+
+async def test_concurrent_progress_from_two_processes_is_all_counted(stores: Stores) -> None:
+    clock = ManualClock()
+    one, two = SessionService(stores.a, clock), SessionService(stores.b, clock)
+    _, page = await one.create_session(
+        "p", "r", ["uwv", "mijnoverheid", "belastingdienst", "mijnpensioenoverzicht"]
+    )
+    app = await one.app_session(await one.start_on_phone(page))
+    await one.mark_authenticated(app, "applicant", "midden")
+    sources = app.record.sources
+
+    await asyncio.gather(
+        *((one if i % 2 else two).source_started(app, "applicant", s) for i, s in enumerate(sources))
+    )
+    await asyncio.gather(
+        *((two if i % 2 else one).source_completed(app, "applicant", s, i + 1) for i, s in enumerate(sources))
+    )
+
+    record = await one.provider_session(app.session_id, "p")
+    assert record.counts()["done"] == 4
+    assert record.counts()["records"] == 1 + 2 + 3 + 4
+    seqs = [e.seq for e in await stores.a.events_after(app.session_id, 0)]
+    assert sorted(seqs) == list(range(1, record.event_seq + 1))  # no seq was handed out twice
+
+
+async def test_sealed_data_survives_the_store_and_expiry_drops_it(stores: Stores) -> None:
+    clock = ManualClock()
+    service = SessionService(stores.a, clock)
+    _, page = await service.create_session("p", "r", ["uwv"])
+    app = await service.app_session(await service.start_on_phone(page))
+    key = new_session_key()
+    await service.mark_authenticated(app, "applicant", "midden")
+    await service.save_collected(app, key, "applicant", "uwv", b"PLANTED-MARKER records")
+    assert b"PLANTED-MARKER" not in await stores.dump()
+    assert await SessionService(stores.b, clock).load_collected(app, key, "applicant", "uwv") == (
+        b"PLANTED-MARKER records"
+    )
+
+    clock.advance(service.settings.idle_timeout_seconds + 1)
+    assert await SessionService(stores.b, clock).expire_due() == [app.session_id]
+    assert await stores.a.blob_names(app.session_id) == []
