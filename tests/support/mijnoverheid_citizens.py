@@ -6,8 +6,10 @@ no validity dates, WOZ values are whole euros. Names use the characters the BRP 
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from hypothesis import strategies as st
 
@@ -25,6 +27,8 @@ from databrug.records import (
     WozValue,
 )
 from databrug_sandbox.personas.model import SANDBOX_REF, Citizen, DigidAccount
+
+T = TypeVar("T")
 
 
 def test_bsn(serial: int) -> str:
@@ -295,4 +299,99 @@ def citizens(draw: st.DrawFn) -> Citizen:
         draw(persons()),
         homes=draw(st.lists(homes(), max_size=3)),
         vehicles=draw(st.lists(vehicles(), max_size=3)),
+    )
+
+
+# -- a seeded generator for bulk checks (hypothesis is too slow for thousands of documents) ---------------
+
+
+def _random_fuzzy(rng: random.Random) -> FuzzyDate:
+    day = date(1920, 1, 1) + timedelta(days=rng.randint(0, 38000))
+    kind = rng.choice(("full", "full", "full", "month", "year", "unknown"))
+    if kind == "full":
+        return FuzzyDate(date=day)
+    if kind == "month":
+        return FuzzyDate(year=day.year, month=day.month)
+    return FuzzyDate(year=day.year) if kind == "year" else FuzzyDate()
+
+
+def _maybe(rng: random.Random, value: T) -> T | None:
+    return value if rng.random() < 0.6 else None
+
+
+def _random_name(rng: random.Random, *, full: bool = True) -> PersonName:
+    given = rng.choice(_GIVEN) if full or rng.random() < 0.7 else None
+    return PersonName(
+        given_names=given,
+        prefix=rng.choice(_PREFIXES),
+        surname=rng.choice(_SURNAMES),
+        initials="".join(f"{part[0]}." for part in given.split()) if given and rng.random() < 0.5 else None,
+        title=rng.choice(_TITLES),
+    )
+
+
+def _random_address(rng: random.Random) -> Address:
+    kind = rng.choice(("nl", "nl", "nl", "abroad", "locatie"))
+    valid_from = _maybe(rng, _random_fuzzy(rng))
+    if kind == "abroad":
+        lines = ["Calle Mayor 1", "28013 Madrid", "Provincia de Madrid"][: rng.randint(0, 3)]
+        return Address(country=rng.choice(_COUNTRIES), lines=lines, valid_from=valid_from)
+    if kind == "locatie":
+        return Address(lines=["woonboot Het Anker"], valid_from=valid_from)
+    return Address(
+        street=rng.choice(_STREETS),
+        house_number=rng.randint(1, 99999),
+        house_letter=rng.choice((None, None, "A")),
+        house_number_addition=rng.choice((None, None, "2", "hs")),
+        postcode=f"{rng.randint(1000, 9999)} {rng.choice(('AB', 'XS', 'CA'))}",
+        city=rng.choice(_CITIES),
+        valid_from=valid_from,
+    )
+
+
+def random_person(rng: random.Random) -> Person:
+    current = [_random_address(rng)] if rng.random() < 0.95 else []
+    earlier = [
+        _random_address(rng).model_copy(
+            update={"valid_until": date(2000, 1, 1) + timedelta(days=rng.randint(0, 9000))}
+        )
+        for _ in range(rng.choice((0, 1, 1, 2, 3)) if current else 0)
+    ]
+    links = [
+        PartnerLink(
+            kind=rng.choice(("huwelijk", "geregistreerd_partnerschap")),
+            bsn=_maybe(rng, test_bsn(rng.randint(0, 9999))),
+            name=_maybe(rng, _random_name(rng, full=False)),
+            birth=_maybe(rng, _random_fuzzy(rng)),
+            since=_maybe(rng, _random_fuzzy(rng)),
+            dissolved_on=_maybe(rng, _random_fuzzy(rng)),
+        )
+        for _ in range(rng.choice((0, 0, 1, 1, 2)))
+    ]
+    children = [
+        Relative(
+            bsn=_maybe(rng, test_bsn(rng.randint(0, 9999))),
+            name=_maybe(rng, _random_name(rng, full=False)),
+            birth=_maybe(rng, _random_fuzzy(rng)),
+        )
+        for _ in range(rng.choice((0, 0, 1, 2, 3)))
+    ]
+    return Person(
+        source_ref=SANDBOX_REF,
+        bsn=test_bsn(rng.randint(0, 9999)),
+        name=_random_name(rng),
+        gender=rng.choice(("man", "vrouw", "onbekend")),
+        birth=_maybe(rng, _random_fuzzy(rng)),
+        birth_place=_maybe(rng, rng.choice(_CITIES)),
+        birth_country=_maybe(rng, rng.choice(("Nederland", "Marokko"))),
+        nationalities=rng.sample(_NATIONALITIES, rng.randint(0, 3)),
+        addresses=current + earlier,
+        marital_status=rng.choice(
+            ("ongehuwd", "gehuwd", "geregistreerd_partnerschap", "gescheiden", "verweduwd")
+        ),
+        partners=links,
+        children=children,
+        deceased_on=_random_fuzzy(rng) if rng.random() < 0.1 else None,
+        secret=rng.random() < 0.2,
+        in_research=rng.random() < 0.2,
     )
