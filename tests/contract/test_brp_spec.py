@@ -1,7 +1,7 @@
 """Every BRP document the sandbox serves validates against the Haal Centraal BRP Personen v2.7 spec.
 
-Checked: hand-built citizens, 2,000 generated citizens (seeded) and every RvIG test person. The validator follows
-the spec's OpenAPI discriminators (Datum types, verblijfplaats types, nationaliteit types) and also refuses
+Checked: hand-built citizens, 2,000 generated citizens (seeded) and every RvIG test person. The validator
+follows the spec's OpenAPI discriminators (Datum, verblijfplaats and nationaliteit types) and refuses
 member names the spec does not define (tests/support/brp_spec.py).
 """
 
@@ -20,7 +20,7 @@ from databrug_sandbox.rvig import rvig_brp_response, rvig_bsns
 
 GENERATED = 2000
 
-# Values in the upstream RvIG test set that the spec's own patterns do not allow ('+', '/', '@', '%', '"', ';').
+# Values in the upstream RvIG test set that the spec's own patterns refuse ('+', '/', '@', '%', '"', ';').
 # The BRP API returns them as registered; we keep them and list exactly where they are.
 UPSTREAM_PATTERN_DEVIATIONS = {
     ("999970045", "$.personen[0].indicatieGezagMinderjarige.omschrijving"),
