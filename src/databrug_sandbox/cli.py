@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,7 +33,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"  {name + ':':<24} {url}")
     print(f"  {'DigiD client:':<24} client_id=databrug, redirect URIs: {', '.join(settings.redirect_uris)}")
     print(flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    # Uvicorn's access log shows query strings; the sandbox logs requests itself, without them.
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
     return 0
 
 

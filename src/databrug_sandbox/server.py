@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from databrug_sandbox.faults import (
     FaultInjectionMiddleware,
@@ -40,6 +42,7 @@ from databrug_sandbox.portals.problems import PortalProblem, handle_portal_probl
 from databrug_sandbox.portals.sources import rvig_bsns
 
 logger = logging.getLogger("databrug_sandbox.server")
+access_logger = logging.getLogger("databrug_sandbox.access")
 
 BROKER_CLIENT_ID = "databrug"
 DEFAULT_PORT = 8720
@@ -172,6 +175,37 @@ def build_accounts(households: Iterable[Household], rvig: Iterable[str]) -> Acco
     return accounts
 
 
+_DIGIT_RUN = re.compile(r"\d{8,}")
+
+
+class AccessLogMiddleware:
+    """One log line per request: method, path without query, status, time. Uvicorn's own access log is off
+    because it logs query strings (``?username=rvig-<bsn>``); long digit runs are masked here too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            path = _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), scope["path"])
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            access_logger.info("%s %s %d %.0fms", scope["method"], path, status, elapsed_ms)
+
+
 def _persona_listing(accounts: AccountDirectory) -> list[dict[str, Any]]:
     return [
         {
@@ -235,6 +269,7 @@ def create_app(settings: SandboxSettings | None = None, accounts: AccountDirecto
         return {"status": "ok"}
 
     app.add_middleware(FaultInjectionMiddleware, registry=faults)
+    app.add_middleware(AccessLogMiddleware)
     return app
 
 

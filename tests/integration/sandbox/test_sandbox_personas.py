@@ -102,8 +102,12 @@ def test_a_generated_persona_logs_in_by_seed(sandbox: SandboxServer) -> None:
     assert_serves_every_document(sandbox, tokens["access_token"], citizen.bsn)
 
 
-def test_an_rvig_test_person_gets_brp_and_woz_from_mijnoverheid(sandbox: SandboxServer) -> None:
+def test_an_rvig_test_person_gets_brp_and_woz_from_mijnoverheid(
+    sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
     from databrug_sandbox.rvig import woz_response_for
+
+    caplog.set_level("INFO", logger="databrug_sandbox")
 
     bsn = next(b for b in rvig_bsns() if woz_response_for(b) is not None)
     _, _, tokens = login(sandbox, f"rvig-{bsn}", RVIG_PASSWORD)
@@ -118,3 +122,7 @@ def test_an_rvig_test_person_gets_brp_and_woz_from_mijnoverheid(sandbox: Sandbox
     assert json.loads(woz.content)
     # RvIG test persons exist only in the BRP and WOZ test sets: the other portals have nothing for them.
     assert fetch(sandbox, token, "GET", "/uwv/api/verzekeringsbericht", bsn).status_code == 404
+    # The login name carries the BSN; the SMS and access log lines must not.
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("/digid/login" in m for m in messages)
+    assert not any(bsn in m for m in messages)
