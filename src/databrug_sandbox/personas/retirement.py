@@ -114,7 +114,15 @@ def schemes(
     if divorced and result:
         biggest = max(range(len(result)), key=lambda i: result[i].projected_yearly or 0)
         result[biggest] = result[biggest].model_copy(update={"divorce_settlement": DIVORCE_SETTLEMENT})
-    return result
+    # The order Mijnpensioenoverzicht lists them in: by start age, guaranteed before indicative.
+    return sorted(result, key=lambda s: (_age_key(s.start_age), _KIND_ORDER[s.kind]))
+
+
+_KIND_ORDER = {"guaranteed": 0, "indicative": 1, "single_person_supplement": 2}
+
+
+def _age_key(age: Age | None) -> tuple[int, int]:
+    return (age.years, age.months) if age is not None else (999, 0)
 
 
 def _job_scheme(
