@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.mijnpensioenoverzicht import PARSER
@@ -265,3 +266,58 @@ def test_too_many_entries_over_all_windows_are_refused() -> None:
     windows["OuderdomsPensioen"] = [window] * 200
     error = refused(as_json(document))
     assert error.location == "$.Details.OuderdomsPensioenDetails"
+
+
+def _error_of(data: bytes) -> DocumentInvalid | None:
+    try:
+        PARSER.parse(data, CONTEXT)
+    except DocumentInvalid as error:
+        return error
+    return None
+
+
+def _leaf_paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _leaf_paths(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _leaf_paths(item, (*path, index))]
+    return [path]
+
+
+def _json_path(path: tuple[str | int, ...]) -> str:
+    return "$" + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+
+
+def test_every_json_value_replaced_by_garbage_fails_at_its_path_or_reads_as_text() -> None:
+    original = json.loads((GOLDEN / "sandbox-rich.json").read_bytes())
+    failures = 0
+    for number, path in enumerate(_leaf_paths(original)):
+        document = json.loads((GOLDEN / "sandbox-rich.json").read_bytes())
+        target = document
+        for step in path[:-1]:
+            target = target[step]
+        marker = f"GEHEIM{number:04d}"
+        target[path[-1]] = marker
+        error = _error_of(as_json(document))
+        if error is not None:
+            failures += 1
+            assert marker not in str(error)
+            assert _json_path(path).startswith(error.location), (path, error.location)
+    assert failures > 40  # amounts, ages, dates, events, status: most values are not free text
+
+
+def test_every_xml_leaf_replaced_by_garbage_never_leaks_into_the_error() -> None:
+    root = etree.fromstring((GOLDEN / "sandbox-rich.xml").read_bytes())
+    leaves = [element for element in root.iter() if len(element) == 0]
+    failures = 0
+    for number, leaf in enumerate(leaves):
+        marker = f"GEHEIM{number:04d}"
+        saved = leaf.text
+        leaf.text = marker
+        error = _error_of(etree.tostring(root))
+        leaf.text = saved
+        if error is not None:
+            failures += 1
+            assert marker not in str(error)
+            assert error.location.startswith("/Pensioenaanspraken/")
+    assert failures > 40
