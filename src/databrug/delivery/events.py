@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from databrug.delivery.jwe import SealedPackage
@@ -36,4 +37,24 @@ def package_deleted(session_id: str, package_id: str, reason: str, receipt: str)
         type=PACKAGE_DELETED,
         id=f"msg_{package_id}_deleted",
         data={"session_id": session_id, "package_id": package_id, "reason": reason, "receipt": receipt},
+    )
+
+
+def session_event(
+    session_id: str,
+    sequence: int,
+    event_type: str,
+    state: str,
+    at: datetime,
+    counts: Mapping[str, int] | None = None,
+) -> WebhookEvent:
+    """A session step (``session.paired``, ``source.completed``, …) for the webhook, mirroring the event
+    stream. The id is derived from the session's event sequence, so every broker process that enqueues the
+    same step produces the same id and the outbox keeps one delivery.
+    """
+    return WebhookEvent(
+        type=event_type,
+        id=f"msg_{session_id}_{sequence}",
+        timestamp=at,
+        data={"session_id": session_id, "sequence": sequence, "state": state, "counts": dict(counts or {})},
     )

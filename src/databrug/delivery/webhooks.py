@@ -21,6 +21,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import logging
 import random
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +33,8 @@ import httpx
 
 from databrug.consent import canonical_json
 from databrug.delivery.outbox import Outbox, PendingDelivery
+
+_log = logging.getLogger(__name__)
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's prefix, not a secret
 SIGNATURE_VERSION = "v1"
@@ -158,9 +161,14 @@ class WebhookSender:
     async def attempt(self, delivery: PendingDelivery) -> int | None:
         """One signed POST; the HTTP status, or None when no answer came."""
         timestamp = int(self._clock().timestamp())
-        headers = signed_headers(
-            self._secrets_for(delivery.provider_id), delivery.event_id, timestamp, delivery.body
-        )
+        try:
+            headers = signed_headers(
+                self._secrets_for(delivery.provider_id), delivery.event_id, timestamp, delivery.body
+            )
+        except (WebhookSecretInvalid, LookupError):
+            # Never send unsigned; count it as a failed attempt so a fixed registration still delivers.
+            _log.warning("webhook not signed: provider=%s event=%s", delivery.provider_id, delivery.event_id)
+            return None
         headers["content-type"] = "application/json"
         try:
             async with self._client.stream(
@@ -183,8 +191,12 @@ class WebhookSender:
             await self._outbox.finish(delivery.event_id, "delivered", attempts, now)
             return True
         if now >= delivery.deadline:
+            _log.warning("webhook given up: event=%s attempts=%d", delivery.event_id, attempts)
             await self._outbox.finish(delivery.event_id, "gave_up", attempts, now)
             return False
+        _log.info(
+            "webhook attempt failed: event=%s attempt=%d status=%s", delivery.event_id, attempts, status
+        )
         wait = timedelta(seconds=self._schedule.delay(attempts, self._rng))
         await self._outbox.reschedule(
             delivery.event_id,
@@ -203,6 +215,9 @@ class WebhookSender:
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
         """Loop ``run_due`` until ``stop`` is set."""
         while not stop.is_set():
-            await self.run_due()
+            try:
+                await self.run_due()
+            except Exception:  # the loop must outlive a store hiccup; the lease brings claims back
+                _log.exception("webhook outbox round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_interval)

@@ -162,3 +162,66 @@ async def test_a_claimed_delivery_is_not_claimed_twice() -> None:
     assert len(await outbox.claim_due(now, 10, timedelta(seconds=30))) == 1
     assert await outbox.claim_due(now, 10, timedelta(seconds=30)) == []
     assert len(await outbox.claim_due(now + timedelta(seconds=31), 10, timedelta(seconds=30))) == 1
+
+
+async def test_without_a_secret_nothing_is_sent_unsigned() -> None:
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    outbox = MemoryOutbox()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(record)) as client:
+        sender = WebhookSender(client, outbox, lambda _: [], FAST)
+        event = WebhookEvent(type="x", data={})
+        await sender.enqueue("p", "http://127.0.0.1:9/hook", event, datetime.now(UTC) + timedelta(minutes=1))
+        assert await sender.run_due() == 0
+    assert sent == []
+    pending = await outbox.get(event.id)
+    assert isinstance(pending, PendingDelivery)
+    assert pending.attempts == 1
+
+
+async def test_the_same_session_step_is_queued_once_across_processes() -> None:
+    from databrug.delivery.events import session_event
+
+    outbox = MemoryOutbox()  # shared store; two broker processes each enqueue the step
+    at = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    first = session_event("ses_1", 3, "source.completed", "collecting", at, {"sources_done": 2})
+    again = session_event("ses_1", 3, "source.completed", "collecting", at, {"sources_done": 2})
+    async with httpx.AsyncClient() as client:
+        one = WebhookSender(client, outbox, _secrets, FAST)
+        two = WebhookSender(client, outbox, _secrets, FAST)
+        deadline = at + timedelta(days=1)
+        assert await one.enqueue("gezondverzekerd", "http://127.0.0.1:9/h", first, deadline)
+        assert not await two.enqueue("gezondverzekerd", "http://127.0.0.1:9/h", again, deadline)
+    assert first.id == again.id == "msg_ses_1_3"
+    assert first.body() == again.body()
+
+
+async def test_the_sender_loop_survives_a_failing_outbox() -> None:
+    class FlakyOutbox(MemoryOutbox):
+        calls = 0
+
+        async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:
+            FlakyOutbox.calls += 1
+            if FlakyOutbox.calls == 1:
+                raise ConnectionError("store unavailable")
+            return await super().claim_due(now, limit, lease)
+
+    outbox = FlakyOutbox()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(204))) as client:
+        sender = WebhookSender(client, outbox, _secrets, FAST)
+        event = WebhookEvent(type="x", data={})
+        await sender.enqueue(
+            "gezondverzekerd", "http://127.0.0.1:9/h", event, datetime.now(UTC) + timedelta(minutes=1)
+        )
+        stop = asyncio.Event()
+        loop = asyncio.create_task(sender.run(stop, poll_interval=0.005))
+        try:
+            await _until(lambda: _finished(outbox, event.id))
+        finally:
+            stop.set()
+            await loop
+    assert FlakyOutbox.calls >= 2
