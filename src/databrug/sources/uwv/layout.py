@@ -80,7 +80,7 @@ _BIRTH = re.compile(r"^Geboortedatum\b", re.IGNORECASE)
 _CREATED = re.compile(r"^Datum\s*:\s*(?P<value>.*)$", re.IGNORECASE)
 _BSN = re.compile(r"^(?:Burgerservicenummer|BSN)\b", re.IGNORECASE)
 _FOOTER = re.compile(r"\bVZB-\d{3}\b")
-_PAGE_NUMBER = re.compile(r"^Pagina\s+\d+\s+van\s+\d+$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"\bPagina\s+(?P<page>\d{1,4})\s+van\s+(?P<of>\d{1,4})$", re.IGNORECASE)
 
 # Body.
 _SECTION = re.compile(r"^Loongegevens:?$", re.IGNORECASE)
@@ -180,34 +180,45 @@ def _lines(page_number: int, text: str, fail: Fail) -> Iterator[Line]:
 
 
 def _strip_page_frames(pages: Sequence[str], fail: Fail) -> list[Line]:
+    """The body lines of all pages; every page must carry the header and the VZB footer.
+
+    Requiring the frame on every page is what catches a page whose text could not be read (garbled or
+    image-only), which would otherwise drop its rows silently.
+    """
     body: list[Line] = []
     first_name: str | None = None
     for page_number, text in enumerate(pages, start=1):
+        named = footed = False
         for line in _lines(page_number, text, fail):
             salutation = _SALUTATION.match(line.text)
             if salutation:
                 name = salutation.group("name")
-                if first_name is None:
-                    first_name = name
-                elif name != first_name:
+                first_name = first_name or name
+                if name != first_name:
                     fail(line.where, "the same name in the page header as on the first page")
+                named = True
                 continue
             created = _CREATED.match(line.text)
             if created:
                 if _parse_created(created.group("value")) is None:
                     fail(line.where, "a creation date 'Datum: <d> <maandnaam> <jjjj>'")
                 continue
-            if (
-                _TITLE.match(line.text)
-                or _BIRTH.match(line.text)
-                or _BSN.match(line.text)
-                or _FOOTER.search(line.text)
-                or _PAGE_NUMBER.match(line.text)
+            numbering = _PAGE_NUMBER.search(line.text)
+            if numbering and (int(numbering.group("page")), int(numbering.group("of"))) != (
+                page_number,
+                len(pages),
             ):
+                fail(line.where, f"the page numbering 'Pagina {page_number} van {len(pages)}'")
+            if _FOOTER.search(line.text):
+                footed = True
+                continue
+            if numbering or _TITLE.match(line.text) or _BIRTH.match(line.text) or _BSN.match(line.text):
                 continue
             body.append(line)
-    if first_name is None:
-        fail("page 1", "the page header 'De heer|Mevrouw <naam>'")
+        if not named:
+            fail(f"page {page_number}", "the page header 'De heer|Mevrouw <naam>' on every page")
+        if not footed:
+            fail(f"page {page_number}", "the page footer with the version marker 'VZB-nnn' on every page")
     return body
 
 

@@ -133,11 +133,19 @@ _SUFFIX = st.sampled_from(["", " B.V.", " N.V.", " & Zn.", " (Holding)", "-Noord
 _NAME = st.builds(
     lambda words, suffix: " ".join(words) + suffix, st.lists(_WORD, min_size=1, max_size=9), _SUFFIX
 )
-_NINE_DIGITS = (
-    st.integers(100_000_000, 799_999_999)
-    .map(str)
-    .filter(lambda n: sum(int(d) * w for d, w in zip(n, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True)) % 11 == 0)
-)
+
+
+def _eleven_proof(eight_digits: int) -> str:
+    """Eight digits plus the check digit the 11-proef asks for (skipping prefixes that would need a 10)."""
+    while True:
+        digits = str(eight_digits)
+        check = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check < 10:
+            return digits + str(check)
+        eight_digits += 1
+
+
+_NINE_DIGITS = st.integers(10_000_000, 79_999_999).map(_eleven_proof)
 _CONTRACTS = st.sampled_from(
     [
         None,
