@@ -328,10 +328,10 @@ class RedisSessionStore:
                         self._listening.set()
                     elif kind in (b"pmessage", "pmessage"):
                         self._dispatch(message["channel"], message["data"], skip)
-            except asyncio.CancelledError:
-                raise
             except (RedisError, OSError):
                 log.warning("session event subscription lost; ending local watchers and reconnecting")
+            except Exception:
+                log.exception("session event listener failed; ending local watchers and restarting")
             finally:
                 self._listening.clear()
                 self._fanout.end_all()

@@ -14,6 +14,8 @@ Every change is one compare-and-set update of the record, then an event appended
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -72,6 +74,8 @@ from databrug.sessions.tokens import (
     normalise_pairing_code,
 )
 
+log = logging.getLogger(__name__)
+
 S = SessionState
 Loa = Literal["basis", "midden", "substantieel"]
 
@@ -83,6 +87,7 @@ _ENDED_ERRORS: dict[SessionState, type[SessionError]] = {
     S.FAILED: SessionFailed,
 }
 _DATA_PREFIX = "data/"
+_ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PACKAGE_BLOB = "package"
 
 
@@ -293,9 +298,10 @@ class SessionService:
         typed = normalise_pairing_code(code)
         outcome: list[SessionError | None] = [None]
         dropped: list[Pairing | None] = [None]
+        consumed: list[Pairing | None] = [None]
 
         def confirm(rec: SessionRecord, now: datetime) -> SessionRecord:
-            outcome[0], dropped[0] = None, None
+            outcome[0], dropped[0], consumed[0] = None, None, None
             pairing = rec.pairing
             if rec.state is not S.OPENED or pairing is None or not pairing.used or pairing.code_hash is None:
                 raise PairingNotScanned()
@@ -313,7 +319,7 @@ class SessionService:
                 return rec
             rec.state = transition(rec.state, S.PAIRED)
             rec.app_token_hash = pairing.app_token_hash
-            rec.pairing = None
+            consumed[0], rec.pairing = pairing, None
             rec.paired_via = "qr"
             return rec
 
@@ -325,8 +331,8 @@ class SessionService:
         stored = await self._change(record.session_id, confirm, event_type)
         failure = outcome[0]
         if failure is None:
-            if record.pairing is not None:
-                await self.store.unindex_token(TokenKind.PAIRING, record.pairing.token_hash)
+            if consumed[0] is not None:  # the QR token is spent; the app token it led to now works
+                await self.store.unindex_token(TokenKind.PAIRING, consumed[0].token_hash)
             return stored
         await self._forget_pairing(dropped[0])
         raise failure
@@ -452,6 +458,9 @@ class SessionService:
     async def source_completed(
         self, app: AppSession, role: Role, source: SourceName, records: int
     ) -> SessionRecord:
+        if records < 0:
+            raise InvalidRequest("a record count cannot be negative")
+
         def complete(rec: SessionRecord, now: datetime) -> SessionRecord:
             progress = self._collecting(rec, role, source)
             progress.status, progress.records, progress.error_code = SourceStatus.DONE, records, None
@@ -465,6 +474,8 @@ class SessionService:
         self, app: AppSession, role: Role, source: SourceName, code: str
     ) -> SessionRecord:
         """``code`` is the connector's stable error code (e.g. ``source_unavailable``), never a message."""
+        if not _ERROR_CODE.fullmatch(code):
+            raise InvalidRequest("an error code is lower-case letters, digits and underscores")
 
         def fail(rec: SessionRecord, now: datetime) -> SessionRecord:
             progress = self._collecting(rec, role, source)
@@ -584,6 +595,8 @@ class SessionService:
         return await self._end(session_id, S.CANCELLED, EventType.CANCELLED, None)
 
     async def fail(self, session_id: str, code: str) -> SessionRecord:
+        if not _ERROR_CODE.fullmatch(code):
+            raise InvalidRequest("an error code is lower-case letters, digits and underscores")
         return await self._end(session_id, S.FAILED, EventType.FAILED, code)
 
     async def expire_due(self, now: datetime | None = None, limit: int = 100) -> list[SessionId]:
@@ -604,6 +617,17 @@ class SessionService:
                 continue  # finished or deleted meanwhile
             expired.append(session_id)
         return expired
+
+    async def run_expiry(self, interval_seconds: float = 30.0) -> None:
+        """Sweep forever (start one task per process from ``bootstrap``; cancel it on shutdown)."""
+        while True:
+            try:
+                expired = await self.expire_due()
+                if expired:
+                    log.info("expired %d session(s)", len(expired))
+            except SessionError as error:
+                log.warning("session expiry sweep failed: %s", error.code)
+            await asyncio.sleep(interval_seconds)
 
     # -- events and limits
 
@@ -667,7 +691,11 @@ class SessionService:
         code: str | None = None,
         check_alive: bool = True,
     ) -> SessionRecord:
-        """One compare-and-set update (deadline, activity and event seq kept right), then the event."""
+        """One compare-and-set update (deadline, activity and event seq kept right), then the event.
+
+        ``event`` may be a function of the new record, for steps whose outcome is known only in the update.
+        ``check_alive=False`` is for the endings themselves (the transition table still applies).
+        """
         now = self.clock.now()
 
         def apply(rec: SessionRecord) -> SessionRecord:
@@ -725,6 +753,7 @@ class SessionService:
         )
         await self.store.append_event(event, history=self.settings.event_history)
         await self.store.publish(event)
+        log.debug("session %s event %s state %s", record.session_id, kind.value, record.state.value)
 
     async def _end(
         self, session_id: str, target: SessionState, kind: EventType, code: str | None

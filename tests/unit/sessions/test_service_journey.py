@@ -302,3 +302,31 @@ async def test_rate_limits_raise_after_the_limit(env: Env) -> None:
     with pytest.raises(RateLimited) as raised:
         await env.service.check_rate("confirm:203.0.113.7", limit=3, window_seconds=60)
     assert raised.value.retry_after_seconds == 60
+
+
+async def test_the_expiry_sweep_runs_in_the_background(env: Env) -> None:
+    app, _ = await paired(env)
+    env.clock.advance(SETTINGS.idle_timeout_seconds + 1)
+    sweeper = asyncio.create_task(env.service.run_expiry(interval_seconds=0.01))
+    try:
+        for _ in range(100):
+            record = await env.store.get(app.session_id)
+            if record is not None and record.state is SessionState.EXPIRED:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        sweeper.cancel()
+    assert record is not None
+    assert record.state is SessionState.EXPIRED
+
+
+@pytest.mark.parametrize("code", ["Jansen, 999990019 not found", "", "x" * 65])
+async def test_failure_codes_must_look_like_codes_so_no_value_reaches_an_event(env: Env, code: str) -> None:
+    app, _ = await paired(env)
+    await env.service.mark_authenticated(app, "applicant", "midden")
+    with pytest.raises(InvalidRequest):
+        await env.service.source_failed(app, "applicant", "uwv", code)
+    with pytest.raises(InvalidRequest):
+        await env.service.fail(app.session_id, code)
+    with pytest.raises(InvalidRequest):
+        await env.service.source_completed(app, "applicant", "uwv", -1)
