@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Literal, TypeAlias
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
@@ -110,7 +109,18 @@ def _created_at(citizen: Citizen) -> datetime:
             if item is not None and item.as_of is not None
         ]
         reference = max(dates, default=DEFAULT_REFERENCE_DATE)
-    return datetime.combine(reference, CREATION_TIME, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    return datetime.combine(reference, CREATION_TIME, tzinfo=_dutch_offset(reference))
+
+
+def _last_sunday(year: int, month: int) -> date:
+    last = date(year, month + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+def _dutch_offset(day: date) -> timezone:
+    """CET or CEST at mid-morning on ``day`` (EU rule), without relying on the system's tz database."""
+    summer = _last_sunday(day.year, 3) <= day < _last_sunday(day.year, 10)
+    return timezone(timedelta(hours=2 if summer else 1))
 
 
 def _age_key(age: Age) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from tests.unit.sources.mpo.round_trip import FORMATS, assert_round_trip, facts
 from databrug.records import Age, Pensions, PensionScheme, StatePension, SurvivorPension
 from databrug.sources.mijnpensioenoverzicht import PARSER
 from databrug.sources.parsing import ParseContext
-from databrug_sandbox.documents.mpo import MISSING_PROVIDERS_KEY, render_pensioenoverzicht
+from databrug_sandbox.documents.mpo import MISSING_PROVIDERS_KEY, REFERENCE_DATE_KEY, render_pensioenoverzicht
 from databrug_sandbox.personas.model import SANDBOX_REF, Citizen
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "mpo"
@@ -247,3 +247,19 @@ pensions_strategy = st.builds(
 @given(pensions_strategy)
 def test_round_trip_for_generated_pensions(pensions: Pensions) -> None:
     assert_round_trip(citizen_with(pensions))
+
+
+@pytest.mark.parametrize(
+    ("reference", "stamp"),
+    [
+        (date(2026, 11, 1), "2026-11-01T09:30:00+01:00"),
+        (date(2026, 3, 28), "2026-03-28T09:30:00+01:00"),
+        (date(2026, 3, 29), "2026-03-29T09:30:00+02:00"),  # last Sunday of March: summer time
+        (date(2026, 10, 25), "2026-10-25T09:30:00+01:00"),  # last Sunday of October: winter time again
+    ],
+)
+def test_creation_time_is_fixed_on_the_reference_date_in_dutch_time(reference: date, stamp: str) -> None:
+    base = citizen_with(rich_pensions())
+    citizen = Citizen(digid=base.digid, facts=base.facts, extra={REFERENCE_DATE_KEY: reference})
+    document = json.loads(render_pensioenoverzicht(citizen, "json"))
+    assert document["TijdstipAanmakenBericht"] == stamp
