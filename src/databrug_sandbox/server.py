@@ -264,6 +264,14 @@ def create_app(settings: SandboxSettings | None = None, accounts: AccountDirecto
     async def personas() -> list[dict[str, Any]]:
         return _persona_listing(idp.accounts)
 
+    @app.get("/admin/households", tags=["admin: personas"])
+    async def households() -> list[dict[str, Any]]:
+        """The named catalogue: households with their people, logins and key facts (for robots and tools)."""
+        from databrug_sandbox.personas.catalogue import CATALOGUE
+        from databrug_sandbox.personas.docs import catalogue_listing
+
+        return catalogue_listing(CATALOGUE)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
