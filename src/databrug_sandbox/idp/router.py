@@ -12,8 +12,9 @@ import hmac
 import logging
 import re
 import time
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote_plus, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -138,9 +139,9 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
 
     # --- authorization request ----------------------------------------------------------------------
 
-    @router.get("/authorize")
     async def authorize(request: Request) -> Response:
-        q = request.query_params
+        # OIDC Core §3.1.2.1: the request comes as a query (GET) or as a form (POST).
+        q: Mapping[str, str] = await read_form(request) if request.method == "POST" else request.query_params
         client: ClientRegistration | None = idp.config.clients.get(q.get("client_id"))
         redirect_uri = q.get("redirect_uri", "")
         if client is None or not redirect_uri or not redirect_uri_allowed(client, redirect_uri):
@@ -176,6 +177,8 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
             return error_redirect(flow, "login_required", "the sandbox DigiD has no existing session")
         idp.flows.put(flow.id, flow)
         return RedirectResponse(with_query(login_url, {"flow": flow.id}), status_code=303)
+
+    router.add_api_route("/authorize", authorize, methods=["GET", "POST"])
 
     # --- login pages --------------------------------------------------------------------------------
 
@@ -321,7 +324,8 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
                 client_id, _, secret = decoded.partition(":")
             except (ValueError, UnicodeDecodeError):
                 return "", None, True
-            return client_id, secret, True
+            # RFC 6749 §2.3.1: both parts are form-urlencoded before the base64 step.
+            return unquote_plus(client_id), unquote_plus(secret), True
         return form.get("client_id", ""), form.get("client_secret"), False
 
     @router.post("/token")

@@ -8,10 +8,13 @@ import pytest
 from tests.support.digid_flow import TEST_REDIRECT_URI, DigidBrowser
 
 from databrug_sandbox.idp.accounts import Account, AccountDirectory
+from databrug_sandbox.idp.clients import ClientRegistration
 from databrug_sandbox.portals.sources import rvig_bsns
 from databrug_sandbox.server import SandboxServer, SandboxSettings, build_accounts, catalogue_households
 
 TEST_PASSWORD = "test-wachtwoord-1"
+CONFIDENTIAL_CLIENT = "confidential-test"
+CONFIDENTIAL_SECRET = "s3cr:et&more"  # ':' and '&' must survive basic auth (RFC 6749 §2.3.1)
 
 
 def extra_accounts() -> list[Account]:
@@ -35,7 +38,12 @@ def sandbox_accounts() -> AccountDirectory:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
-    settings = SandboxSettings(port=0, redirect_uris=(TEST_REDIRECT_URI,), lockout_minutes=10)
+    confidential = ClientRegistration(
+        CONFIDENTIAL_CLIENT, (TEST_REDIRECT_URI,), client_secret=CONFIDENTIAL_SECRET, name="Vertrouwelijk"
+    )
+    settings = SandboxSettings(
+        port=0, redirect_uris=(TEST_REDIRECT_URI,), lockout_minutes=10, extra_clients=(confidential,)
+    )
     with SandboxServer(settings, sandbox_accounts()) as server:
         yield server
 

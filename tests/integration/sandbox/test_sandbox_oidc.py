@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import time
+from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from tests.integration.sandbox.conftest import TEST_PASSWORD
+from tests.integration.sandbox.conftest import CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, TEST_PASSWORD
 from tests.support.digid_flow import Callback, DigidBrowser, read_page
 
 from databrug_sandbox.server import SandboxServer
@@ -280,3 +282,37 @@ def test_a_flow_handle_cannot_be_replayed_after_the_login(browser: DigidBrowser)
     )
     assert replay.status_code == 400
     assert "location" not in replay.headers
+
+
+def test_authorization_request_by_post_form(browser: DigidBrowser) -> None:
+    attempt = browser.new_attempt()
+    query = dict(parse_qsl(urlsplit(browser.authorize_url(attempt)).query))
+    page = browser.follow(browser.http.post(f"{browser.base_url}/digid/authorize", data=query))
+    assert isinstance(page, httpx.Response)
+    assert page.status_code == 200
+    assert 'name="password"' in page.text
+
+
+def test_confidential_client_must_authenticate(sandbox: SandboxServer) -> None:
+    with DigidBrowser(sandbox.base_url, client_id=CONFIDENTIAL_CLIENT) as browser:
+        attempt, end = browser.login("test-a", TEST_PASSWORD)
+        assert isinstance(end, Callback)
+        form = {
+            "grant_type": "authorization_code",
+            "code": end.code,
+            "redirect_uri": attempt.redirect_uri,
+            "code_verifier": attempt.verifier,
+        }
+        token_url = f"{sandbox.base_url}/digid/token"
+        no_secret = browser.http.post(token_url, data={**form, "client_id": CONFIDENTIAL_CLIENT})
+        assert (no_secret.status_code, no_secret.json()["error"]) == (401, "invalid_client")
+        wrong = browser.http.post(token_url, data=form, auth=(CONFIDENTIAL_CLIENT, "wrong"))
+        assert wrong.status_code == 401
+        assert wrong.headers["www-authenticate"].startswith("Basic")
+        # Client authentication fails before the code is looked at, so the code is still good.
+        credentials = f"{quote_plus(CONFIDENTIAL_CLIENT)}:{quote_plus(CONFIDENTIAL_SECRET)}"
+        basic = "Basic " + base64.b64encode(credentials.encode()).decode()
+        ok = browser.http.post(token_url, data=form, headers={"Authorization": basic})
+        assert ok.status_code == 200, ok.text
+        claims = jwt.decode(ok.json()["id_token"], sandbox.idp.key.key).claims
+        assert claims["aud"] == CONFIDENTIAL_CLIENT
