@@ -5,6 +5,7 @@ The records hold one entry per scheme: it starts at the first window it appears 
 of the last one (``None`` when that is "Overlijden"), and its amounts are those of its latest window, the
 steady state. Schemes are told apart by provider and HerkenningsNummer, and by the list they sit in
 (guaranteed, indicative, single-person supplement), so a scheme with a supplement gives two records.
+Records keep download order: by the first window a scheme appears in, then by list, then as listed.
 """
 
 from __future__ import annotations

@@ -34,3 +34,10 @@ def assert_round_trip(citizen: Citizen) -> None:
     expected = facts(citizen.facts.pensions)
     for fmt in FORMATS:
         assert facts(parsed_pensions(citizen, fmt)) == expected, fmt
+
+
+def assert_exact_round_trip(citizen: Citizen) -> None:
+    """Stricter: the same records in the same order (personas list schemes in download order)."""
+    expected = strip_refs(citizen.facts.pensions)
+    for fmt in FORMATS:
+        assert strip_refs(parsed_pensions(citizen, fmt)) == expected, fmt
