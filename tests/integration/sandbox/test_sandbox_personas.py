@@ -126,3 +126,29 @@ def test_an_rvig_test_person_gets_brp_and_woz_from_mijnoverheid(
     messages = [r.getMessage() for r in caplog.records]
     assert any("/digid/login" in m for m in messages)
     assert not any(bsn in m for m in messages)
+
+
+def test_partners_each_get_exactly_their_own_documents(sandbox: SandboxServer) -> None:
+    from databrug_sandbox.documents import belastingdienst, brp, mpo, uwv
+
+    couples = [h for h in catalogue_households() if h.partner is not None and h.partner.digid.sms_enabled]
+    household = couples[0]
+    assert household.partner is not None
+    expected_of = {
+        "/mijnoverheid/haalcentraal/api/brp/personen": brp.render_brp,
+        "/uwv/api/verzekeringsbericht": uwv.render_verzekeringsbericht,
+        "/belastingdienst/api/belastinggegevens": belastingdienst.render_belastinggegevens,
+        "/mijnpensioenoverzicht/api/download?formaat=json": lambda c: mpo.render_pensioenoverzicht(c, "json"),
+    }
+    for me, other in ((household.applicant, household.partner), (household.partner, household.applicant)):
+        _, _, tokens = login(sandbox, me.digid.username, me.digid.password)
+        assert tokens is not None
+        token = tokens["access_token"]
+        for path, render in expected_of.items():
+            method = "POST" if path.endswith("personen") else "GET"
+            body = fetch(sandbox, token, method, path, me.bsn).content
+            assert body == render(me), path
+            assert body != render(other), path
+        # Naming the partner's BSN in the BRP query is refused, although the partner is in the same household.
+        refused = fetch(sandbox, token, "POST", "/mijnoverheid/haalcentraal/api/brp/personen", other.bsn)
+        assert refused.status_code == 403
