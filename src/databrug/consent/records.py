@@ -8,11 +8,13 @@ JSON text of::
     {"sources": [<SourceEntry>, ...], "subject": <Subject>}
 
 - ``<Subject>`` is the reviewed subject exactly as it goes into the package:
-  ``Subject.model_dump(mode="json")`` (money as strings "1234.56", dates ISO, every field incl. defaults and
-  ``source_ref``s).
+  ``Subject.model_dump(mode="json", exclude_defaults=True)`` (money as strings "1234.56", dates ISO,
+  ``source_ref``s included). Fields left at their default are omitted, so adding an optional field to the
+  model later does not change the digest of data that does not use it; setting a field to or from its
+  default still adds or removes it, so the digest changes.
 - ``sources`` are the provenance entries whose ``subject`` is this subject's role, each
-  ``SourceEntry.model_dump(mode="json")`` (document SHA-256, media type, parser version, retrieval time, …),
-  sorted by ``id`` so the order they were collected in does not matter.
+  ``SourceEntry.model_dump(mode="json", exclude_defaults=True)`` (document SHA-256, media type, parser
+  version, retrieval time, …), sorted by ``id`` so the order they were collected in does not matter.
 - Canonical JSON: keys sorted at every level, no whitespace (``separators=(",", ":")``), non-ASCII kept as
   UTF-8 (``ensure_ascii=False``). List order inside the subject is kept: it is part of the data (e.g. the
   current address comes first).
@@ -55,8 +57,8 @@ def data_digest(subject: Subject, entries: Iterable[SourceEntry]) -> str:
     """``sha256:<hex>`` over the canonical JSON of the subject and its source entries (module docstring)."""
     mine = subject_entries(subject, entries)
     document = {
-        "subject": subject.model_dump(mode="json"),
-        "sources": [entry.model_dump(mode="json") for entry in mine],
+        "subject": subject.model_dump(mode="json", exclude_defaults=True),
+        "sources": [entry.model_dump(mode="json", exclude_defaults=True) for entry in mine],
     }
     return DIGEST_PREFIX + hashlib.sha256(canonical_json(document)).hexdigest()
 

@@ -3,7 +3,8 @@
 The broker records per subject a ``data_digest``: ``"sha256:" + hex(SHA-256(canonical JSON of
 {"subject": <subject>, "sources": [<that subject's sources[] entries, sorted by id>]}))``, canonical JSON
 being sorted keys, no whitespace, UTF-8 (``databrug.consent.records`` documents the same recipe).
-``verify_consents`` recomputes it, so a provider can show the data it holds is what the citizen agreed to.
+Both are dumped with ``model_dump(mode="json", exclude_defaults=True)``. ``verify_consents`` recomputes it,
+so a provider can show the data it holds is what the citizen agreed to.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from databrug.sdk.errors import PackageError
 def subject_digest(package: DataPackage, subject: Subject) -> str:
     entries = sorted((e for e in package.sources if e.subject == subject.role), key=lambda e: e.id)
     document = {
-        "subject": subject.model_dump(mode="json"),
-        "sources": [e.model_dump(mode="json") for e in entries],
+        "subject": subject.model_dump(mode="json", exclude_defaults=True),
+        "sources": [e.model_dump(mode="json", exclude_defaults=True) for e in entries],
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -28,7 +28,10 @@ def test_digest_is_sha256_of_sorted_compact_json(couple: DataPackage) -> None:
     mine = sorted((e for e in couple.sources if e.subject == subject.role), key=lambda e: e.id)
     # Independent reconstruction of the documented recipe.
     text = json.dumps(
-        {"subject": subject.model_dump(mode="json"), "sources": [e.model_dump(mode="json") for e in mine]},
+        {
+            "subject": subject.model_dump(mode="json", exclude_defaults=True),
+            "sources": [e.model_dump(mode="json", exclude_defaults=True) for e in mine],
+        },
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
