@@ -175,8 +175,10 @@ ENTRIES: tuple[Entry, ...] = (
         "couple-partner-no-sms",
         "Cohabiting couple (fiscal partners only); the partner's DigiD has no SMS check",
         HouseholdPlan(
-            applicant=AdultPlan("vrouw", 36, "employed", wage_level="median", pension_schemes=2),
-            partner=AdultPlan("man", 38, "wia", part_time=True, pension_schemes=3, sms_enabled=False),
+            applicant=AdultPlan("vrouw", 36, "employed", wage_level="low", part_time=True, pension_schemes=2),
+            partner=AdultPlan(
+                "man", 38, "wia", wage_level="low", part_time=True, pension_schemes=3, sms_enabled=False
+            ),
             partner_kind="samenwonend",
             children=1,
             housing="social_rent",

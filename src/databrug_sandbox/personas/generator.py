@@ -734,13 +734,31 @@ def _draw_adult(
     )
 
 
+_PARTNER_WORDS = {
+    "gehuwd": "married couple",
+    "geregistreerd": "registered partners",
+    "samenwonend": "cohabiting couple",
+    "none": "single",
+}
+_HOUSING_WORDS = {"owner": "own home", "social_rent": "social rent", "private_rent": "private rent"}
+
+
+def describe(plan: HouseholdPlan) -> str:
+    """A one-line description such as 'married couple (employed + none), 2 children, own home'."""
+    incomes = " + ".join(a.income.replace("_", " ") for a in (plan.applicant, plan.partner) if a is not None)
+    children = f", {plan.children} child{'ren' if plan.children != 1 else ''}" if plan.children else ""
+    return f"{_PARTNER_WORDS[plan.partner_kind]} ({incomes}){children}, {_HOUSING_WORDS[plan.housing]}"
+
+
 def generate_household(seed: int, *, key: str | None = None) -> Household:
-    """The household of ``seed``: same seed, same household, on every machine."""
+    """The household of ``seed`` (≥ 0): same seed, same household, on every machine."""
+    if seed < 0:
+        raise ValueError("seeds are non-negative (they appear in DigiD usernames)")
     rng = random.Random(seed)  # noqa: S311 -- reproducible synthetic data, not secrets
     plan = draw_plan(rng)
     identity = Identity(
         key=key or f"gen-{seed}",
-        title=f"Generated household {seed}",
+        title=describe(plan),
         bsn=lambda slot: generated_bsn(seed, slot),
         username=lambda role: f"gen-{seed}-{'a' if role == 'applicant' else 'p'}",
         seed=seed,

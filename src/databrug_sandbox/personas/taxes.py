@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from databrug.records import Allowance, TaxYear, WageStatement
+from databrug.records.income import AllowanceKind
 from databrug_sandbox.personas import figures
 from databrug_sandbox.personas.housing import Dwelling
 from databrug_sandbox.personas.income import Payment, money
@@ -120,26 +122,27 @@ class AllowanceSituation:
 def allowances(situation: AllowanceSituation, reference_year: int) -> list[Allowance]:
     result: list[Allowance] = []
     for year in (reference_year - 1, reference_year):
-        status = "voorschot" if year == reference_year else "definitief"
+        status: Literal["voorschot", "definitief"] = "voorschot" if year == reference_year else "definitief"
         income = _whole(situation.household_income.get(year, Decimal(0)))
         rent = None
         if situation.monthly_rent is not None:
             # Rents rise by about 5% a year on 1 July; the older year's allowance used the lower rent.
             rent = money(situation.monthly_rent / Decimal("1.05") ** (reference_year - year))
-        for kind, amount in (
+        amounts: tuple[tuple[AllowanceKind, Decimal], ...] = (
             ("zorgtoeslag", _zorgtoeslag(situation, income)),
             ("huurtoeslag", _huurtoeslag(situation, income, rent)),
             ("kindgebonden_budget", _kindgebonden(situation, income)),
-        ):
+        )
+        for kind, amount in amounts:
             if amount <= 0:
                 continue
             result.append(
                 Allowance(
                     source_ref=SANDBOX_REF,
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     year=year,
                     monthly_amount=money(amount),
-                    status=status,  # type: ignore[arg-type]
+                    status=status,
                     assessment_income=income,
                     monthly_rent=rent if kind == "huurtoeslag" else None,
                 )
@@ -160,17 +163,15 @@ def _zorgtoeslag(situation: AllowanceSituation, income: Decimal) -> Decimal:
 
 
 def _huurtoeslag(situation: AllowanceSituation, income: Decimal, rent: Decimal | None) -> Decimal:
-    limit = (
-        figures.HUURTOESLAG_INCOME_LIMIT_COUPLE
-        if situation.couple
-        else figures.HUURTOESLAG_INCOME_LIMIT_SINGLE
-    )
-    if rent is None or rent > figures.HUURTOESLAG_MAX_RENT or income > limit:
+    # Since 2025 there is no hard income limit: the own share (basishuur) rises with income until
+    # nothing is left. A rent above the limit or savings above the asset limit rule it out.
+    if rent is None or rent > figures.HUURTOESLAG_MAX_RENT:
         return Decimal(0)
-    if situation.household_savings > Decimal("38479") * (2 if situation.couple else 1):
+    if situation.household_savings > figures.HUURTOESLAG_ASSET_LIMIT * (2 if situation.couple else 1):
         return Decimal(0)
-    base_rent = Decimal(230) + max(income - 20000, Decimal(0)) / 12 * Decimal("0.27")
-    return max(min(rent, Decimal(650)) - base_rent, Decimal(0))
+    income_share = figures.HUURTOESLAG_COUPLE_SHARE if situation.couple else figures.HUURTOESLAG_SINGLE_SHARE
+    base_rent = figures.HUURTOESLAG_BASE_RENT + max(income - 20000, Decimal(0)) / 12 * income_share
+    return max(min(rent, figures.HUURTOESLAG_CAPPED_RENT) - base_rent, Decimal(0))
 
 
 def _kindgebonden(situation: AllowanceSituation, income: Decimal) -> Decimal:
