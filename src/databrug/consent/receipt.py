@@ -47,6 +47,9 @@ class ConsentReceipt(_Frozen):
     provider_id: str
     provider_name: str
     sent_at: datetime
+    ciphertext_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None, description="SHA-256 of the sealed package (JWE) as handed to the provider"
+    )
     sources: list[ReceiptSource]
     consents: list[ReceiptConsent]
 
@@ -65,9 +68,10 @@ class ConsentReceipt(_Frozen):
             f"{labels['sent_at']}: {_when(self.sent_at)}",
             f"{labels['package']}: {self.package_id}",
             f"{labels['session']}: {self.session_id}",
-            "",
-            f"{labels['sources']}:",
         ]
+        if self.ciphertext_sha256:
+            lines.append(f"{labels['ciphertext']}: sha256:{self.ciphertext_sha256}")
+        lines += ["", f"{labels['sources']}:"]
         lines += [f"  - {names.describe_source(s.source, s.document_types, language)}" for s in self.sources]
         for consent in self.consents:
             lines += [
@@ -93,6 +97,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "sent_at": "Verstuurd op",
         "package": "Pakket",
         "session": "Sessie",
+        "ciphertext": "Vingerafdruk van het versleutelde pakket",
         "sources": "Bronnen",
         "applicant": "Aanvrager",
         "partner": "Partner",
@@ -108,6 +113,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "sent_at": "Sent at",
         "package": "Package",
         "session": "Session",
+        "ciphertext": "Fingerprint of the encrypted package",
         "sources": "Sources",
         "applicant": "Applicant",
         "partner": "Partner",
@@ -120,14 +126,20 @@ _TEXT: dict[Language, dict[str, str]] = {
 }
 
 
-def consent_receipt(session_id: str, package: DataPackage, sent_at: datetime) -> ConsentReceipt:
-    """The receipt for a package that was sealed and handed over at ``sent_at``."""
+def consent_receipt(
+    session_id: str, package: DataPackage, sent_at: datetime, ciphertext_sha256: str | None = None
+) -> ConsentReceipt:
+    """The receipt for a package that was sealed and handed over at ``sent_at``.
+
+    ``ciphertext_sha256`` (hex, from the sealed package) ties it to the provider's deletion receipt.
+    """
     return ConsentReceipt(
         session_id=session_id,
         package_id=package.package_id,
         provider_id=package.provider.id,
         provider_name=package.provider.name,
         sent_at=sent_at,
+        ciphertext_sha256=ciphertext_sha256,
         sources=[
             ReceiptSource(source=source, document_types=docs)
             for source, docs in sources_used(package.sources).items()

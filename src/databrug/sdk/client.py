@@ -11,6 +11,8 @@ before it expires and fetched again once when the broker answers 401. Errors fro
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -40,6 +42,11 @@ class Acknowledgement:
 
     receipt_token: str
     receipt: DeletionReceipt | None
+
+    def matches(self, jwe: str) -> bool:
+        """Whether the (verified) receipt names the ciphertext you fetched: its SHA-256 is in the receipt."""
+        digest = hashlib.sha256(jwe.strip().encode("ascii")).hexdigest()
+        return self.receipt is not None and hmac.compare_digest(self.receipt.ciphertext_sha256, digest)
 
 
 def _session_path(session_id: str, *rest: str) -> str:

@@ -42,3 +42,11 @@ def test_receipt_json_round_trips_and_is_canonical(couple: DataPackage) -> None:
     assert data == json.dumps(json.loads(data), sort_keys=True, separators=(",", ":")).encode()
     assert ConsentReceipt.model_validate_json(data) == receipt
     assert "<" not in receipt.to_text("en")
+
+
+def test_receipt_can_name_the_sealed_package_it_belongs_to(couple: DataPackage) -> None:
+    digest = "c" * 64
+    receipt = consent_receipt("ses_abc", couple, SENT, ciphertext_sha256=digest)
+    assert f"sha256:{digest}" in receipt.to_text("en")
+    assert json.loads(receipt.to_json())["ciphertext_sha256"] == digest
+    assert json.loads(consent_receipt("s", couple, SENT).to_json())["ciphertext_sha256"] is None

@@ -152,9 +152,12 @@ def test_full_provider_flow(broker: FakeBroker, package: DataPackage) -> None:
             "session.acknowledged",
         ]
         assert client.fetch_package(created.id) == package
+        jwe = client.fetch_package_jwe(created.id)
         ack = client.acknowledge(created.id)
         assert ack.receipt is not None
         assert ack.receipt.ciphertext_sha256 == broker.sealed.ciphertext_sha256
+        assert ack.matches(jwe)
+        assert not ack.matches(jwe + "x")
         client.cancel(created.id)
     assert broker.tokens_issued == 1  # the token is cached
     create = next(r for r in broker.requests if r.url.path == "/api/v1/sessions")
