@@ -155,3 +155,15 @@ def test_default_namespace_and_prefixes_read_alike() -> None:
     from_default = PARSER.parse(default.encode(), context).subject
     assert from_default == parse("handwritten-namespaced.xml").subject
     assert len(from_default.pensions.schemes) == 2
+
+
+def test_json_with_single_objects_where_lists_belong() -> None:
+    # What a naive XML-to-JSON conversion produces: a list of one becomes a bare object.
+    data = b"""{"StatusCode": "000", "Details": {"OuderdomsPensioenDetails": {"OuderdomsPensioen": {
+        "Van": {"Leeftijd": {"Jaren": "68", "Maanden": "0"}},
+        "Tot": {"OuderdomsPensioenEvent": "Overlijden"},
+        "Pensioen": {"PensioenUitvoerder": "PFZW", "HerkenningsNummer": "000777",
+                     "StandPer": "2026-01-01", "TeBereiken": "6500", "Opgebouwd": "4000"}}}}}"""
+    (only,) = PARSER.parse(data, ParseContext()).subject.pensions.schemes
+    assert (only.scheme_id, only.start_age, only.end_age) == ("000777", Age(years=68), None)
+    assert (only.accrued_yearly, only.projected_yearly) == (Decimal("4000"), Decimal("6500"))
