@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class _Answer(BaseModel):
@@ -41,16 +41,22 @@ class SessionStatus(_Answer):
 
 
 class SessionEvent(_Answer):
-    """One step of a session (``session.paired``, ``source.completed``, ``package.ready``, …).
+    """One step of a session (``session.paired``, ``source.completed``, ``session.delivered``, …).
 
-    ``id`` is the event's sequence number in the session: pass the last one seen as ``after`` (polling) or
-    ``last_event_id`` (SSE) to continue where you left off.
+    ``id`` is the event's sequence number in the session (the broker calls it ``seq``): pass the last one
+    seen as ``after`` (polling) or ``last_event_id`` (SSE) to continue where you left off. Events carry
+    states, counts and codes — never personal data.
     """
 
-    id: int
+    id: int = Field(validation_alias=AliasChoices("id", "seq"))
     type: str
     state: str | None = None
     at: datetime | None = None
+    session_id: str | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    subject: str | None = None
+    source: str | None = None
+    code: str | None = Field(default=None, description="A stable error code on failure events")
     data: dict[str, Any] = Field(default_factory=dict)
 
     @property

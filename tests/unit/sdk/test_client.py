@@ -35,11 +35,42 @@ SESSION = {
     "updated_at": "2026-11-28T12:05:00+00:00",
     "expires_at": "2026-11-29T12:00:00+00:00",
 }
-EVENTS = [
-    {"id": 1, "type": "session.opened", "state": "opened", "at": "2026-11-28T12:00:01+00:00"},
-    {"id": 2, "type": "session.paired", "state": "paired", "at": "2026-11-28T12:00:02+00:00"},
-    {"id": 3, "type": "package.ready", "state": "delivered", "data": {"package_id": "pkg_1"}},
-    {"id": 4, "type": "session.acknowledged", "state": "acknowledged"},
+EVENTS = [  # the broker's own event shape (sessions.events.SessionEvent): "seq", not "id"
+    {
+        "session_id": "ses_1",
+        "seq": 1,
+        "type": "session.opened",
+        "state": "opened",
+        "counts": {},
+        "at": "2026-11-28T12:00:01+00:00",
+    },
+    {
+        "session_id": "ses_1",
+        "seq": 2,
+        "type": "session.paired",
+        "state": "paired",
+        "counts": {},
+        "at": "2026-11-28T12:00:02+00:00",
+    },
+    {
+        "session_id": "ses_1",
+        "seq": 3,
+        "type": "source.failed",
+        "state": "collecting",
+        "counts": {"sources_done": 1},
+        "at": "2026-11-28T12:01:00+00:00",
+        "subject": "applicant",
+        "source": "uwv",
+        "code": "source_unavailable",
+    },
+    {
+        "session_id": "ses_1",
+        "seq": 4,
+        "type": "session.acknowledged",
+        "state": "acknowledged",
+        "counts": {},
+        "at": "2026-11-28T12:09:00+00:00",
+    },
 ]
 
 
@@ -91,7 +122,7 @@ class FakeBroker:
                 after = int(request.headers.get("last-event-id", "0"))
                 return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=_sse(after))
             after = int(request.url.params.get("after", "0"))
-            return httpx.Response(200, json=[e for e in EVENTS if e["id"] > after])
+            return httpx.Response(200, json=[e for e in EVENTS if e["seq"] > after])
         if path == "/api/v1/sessions/ses_1/cancel":
             return httpx.Response(200, json={"id": "ses_1", "state": "cancelled"})
         if path == "/api/v1/sessions/ses_1/package":
@@ -118,8 +149,8 @@ def _error(status: int, code: str, message: str) -> httpx.Response:
 def _sse(after: int) -> bytes:
     lines = [": keep-alive", ""]
     for event in EVENTS:
-        if event["id"] > after:
-            lines += [f"id: {event['id']}", f"event: {event['type']}", f"data: {json.dumps(event)}", ""]
+        if event["seq"] > after:
+            lines += [f"id: {event['seq']}", f"event: {event['type']}", f"data: {json.dumps(event)}", ""]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -146,11 +177,17 @@ def test_full_provider_flow(broker: FakeBroker, package: DataPackage) -> None:
         assert (created.id, created.state) == ("ses_1", "created")
         status = client.get_session(created.id)
         assert (status.state, status.counts) == ("collecting", {"sources_done": 1})
-        assert [e.type for e in client.events(created.id, after=1)] == [
-            "session.paired",
-            "package.ready",
-            "session.acknowledged",
+        events = client.events(created.id, after=1)
+        assert [(e.id, e.type) for e in events] == [
+            (2, "session.paired"),
+            (3, "source.failed"),
+            (4, "session.acknowledged"),
         ]
+        assert (events[1].source, events[1].code, events[1].counts) == (
+            "uwv",
+            "source_unavailable",
+            {"sources_done": 1},
+        )
         assert client.fetch_package(created.id) == package
         jwe = client.fetch_package_jwe(created.id)
         ack = client.acknowledge(created.id)
@@ -174,7 +211,7 @@ def test_full_provider_flow(broker: FakeBroker, package: DataPackage) -> None:
 def test_follow_events_over_sse_stops_at_a_final_state(broker: FakeBroker) -> None:
     with _client(broker) as client:
         events = list(client.follow_events("ses_1", last_event_id=2))
-    assert [(e.id, e.type) for e in events] == [(3, "package.ready"), (4, "session.acknowledged")]
+    assert [(e.id, e.type) for e in events] == [(3, "source.failed"), (4, "session.acknowledged")]
     assert events[-1].is_final
     sse = next(r for r in broker.requests if r.headers.get("accept") == "text/event-stream")
     assert sse.headers["last-event-id"] == "2"
