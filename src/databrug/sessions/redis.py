@@ -158,8 +158,15 @@ class RedisSessionStore:
         self._closed = False
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "databrug:") -> RedisSessionStore:
-        return cls(aioredis.Redis.from_url(url, decode_responses=False), prefix=prefix)
+    def from_url(
+        cls, url: str, *, prefix: str = "databrug:", max_connections: int = 64, pool_timeout: float = 10.0
+    ) -> RedisSessionStore:
+        """A store with a blocking pool: under load a request waits up to ``pool_timeout`` seconds for a
+        connection (redis-py's default pool fails at once when its 100 connections are in use)."""
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=pool_timeout, decode_responses=False
+        )
+        return cls(aioredis.Redis(connection_pool=pool), prefix=prefix)
 
     # -- keys
 

@@ -345,3 +345,12 @@ async def test_redis_watchers_end_when_the_subscription_drops_and_new_ones_work(
         received = await again.next(3)
         assert received is not None
         assert received.seq == 7
+
+
+async def test_a_burst_of_concurrent_requests_waits_for_connections_instead_of_failing(
+    stores: Stores,
+) -> None:
+    record = make_record()
+    await stores.a.create(record, ttl_seconds=60)
+    found = await asyncio.gather(*(stores.a.get(record.session_id) for _ in range(300)))
+    assert all(r is not None and r.session_id == record.session_id for r in found)
