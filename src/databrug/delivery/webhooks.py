@@ -180,7 +180,7 @@ class WebhookSender:
                 follow_redirects=False,
             ) as response:
                 return response.status_code
-        except httpx.HTTPError:
+        except (httpx.HTTPError, httpx.InvalidURL):
             return None
 
     async def _work(self, delivery: PendingDelivery) -> bool:
@@ -209,8 +209,13 @@ class WebhookSender:
     async def run_due(self) -> int:
         """Attempt every due delivery once (concurrently); returns how many were delivered."""
         due = await self._outbox.claim_due(self._clock(), self._batch, self._lease)
-        results = await asyncio.gather(*(self._work(d) for d in due))
-        return sum(results)
+        results = await asyncio.gather(*(self._work(d) for d in due), return_exceptions=True)
+        for delivery, result in zip(due, results, strict=True):
+            if isinstance(result, BaseException):  # its lease runs out and it is tried again
+                _log.error(
+                    "webhook attempt crashed: event=%s error=%s", delivery.event_id, type(result).__name__
+                )
+        return sum(1 for result in results if result is True)
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
         """Loop ``run_due`` until ``stop`` is set."""

@@ -225,3 +225,23 @@ async def test_the_sender_loop_survives_a_failing_outbox() -> None:
             stop.set()
             await loop
     assert FlakyOutbox.calls >= 2
+
+
+async def test_a_bad_url_is_a_failed_attempt_and_does_not_stop_the_others() -> None:
+    receiver = LoopbackReceiver()
+    await receiver.start()
+    outbox = MemoryOutbox()
+    async with httpx.AsyncClient() as client:
+        sender = WebhookSender(client, outbox, _secrets, FAST)
+        deadline = datetime.now(UTC) + timedelta(minutes=1)
+        broken, fine = WebhookEvent(type="x", data={}), WebhookEvent(type="x", data={})
+        await sender.enqueue("gezondverzekerd", "http://[::1/h", broken, deadline)
+        await sender.enqueue("gezondverzekerd", receiver.url, fine, deadline)
+        try:
+            assert await sender.run_due() == 1
+        finally:
+            await receiver.stop()
+    assert isinstance(await outbox.get(fine.id), FinishedDelivery)
+    pending = await outbox.get(broken.id)
+    assert isinstance(pending, PendingDelivery)
+    assert (pending.attempts, pending.last_status) == (1, None)
