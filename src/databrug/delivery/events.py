@@ -47,14 +47,13 @@ def session_event(
     state: str,
     at: datetime,
     counts: Mapping[str, int] | None = None,
+    extra: Mapping[str, str | None] | None = None,
 ) -> WebhookEvent:
     """A session step (``session.paired``, ``source.completed``, …) for the webhook, mirroring the event
     stream. The id is derived from the session's event sequence, so every broker process that enqueues the
-    same step produces the same id and the outbox keeps one delivery.
+    same step produces the same id and the outbox keeps one delivery. ``extra`` adds the event's ids and
+    codes (``subject``, ``source``, ``code``); ``None`` values are left out.
     """
-    return WebhookEvent(
-        type=event_type,
-        id=f"msg_{session_id}_{sequence}",
-        timestamp=at,
-        data={"session_id": session_id, "sequence": sequence, "state": state, "counts": dict(counts or {})},
-    )
+    data: dict[str, object] = {key: value for key, value in (extra or {}).items() if value is not None}
+    data.update(session_id=session_id, sequence=sequence, state=state, counts=dict(counts or {}))
+    return WebhookEvent(type=event_type, id=f"msg_{session_id}_{sequence}", timestamp=at, data=data)

@@ -198,6 +198,16 @@ async def test_the_same_session_step_is_queued_once_across_processes() -> None:
         assert not await two.enqueue("gezondverzekerd", "http://127.0.0.1:9/h", again, deadline)
     assert first.id == again.id == "msg_ses_1_3"
     assert first.body() == again.body()
+    failed = session_event(
+        "ses_1", 4, "source.failed", "collecting", at, None, {"source": "uwv", "code": None}
+    )
+    assert failed.data == {
+        "session_id": "ses_1",
+        "sequence": 4,
+        "state": "collecting",
+        "counts": {},
+        "source": "uwv",
+    }
 
 
 async def test_the_sender_loop_survives_a_failing_outbox() -> None:
