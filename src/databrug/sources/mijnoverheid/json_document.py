@@ -48,6 +48,7 @@ class JsonDocument:
             text = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise self.invalid(f"byte {exc.start}", "UTF-8 text") from None
+        text = text.removeprefix("\ufeff")  # a byte order mark from an editor or a Windows download
         try:
             value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:

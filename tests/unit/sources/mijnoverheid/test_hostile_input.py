@@ -220,3 +220,9 @@ def test_mutated_documents_never_escape_as_other_errors(parser: Any, data: st.Da
             break
     with contextlib.suppress(DocumentInvalid):
         parser.parse(json.dumps(document).encode(), ParseContext(subject_bsn="999993653"))
+
+
+def test_a_byte_order_mark_is_tolerated() -> None:
+    person = BRP.parse(b"\xef\xbb\xbf" + GOOD["brp-persoon"], ParseContext()).subject.person
+    assert person is not None
+    assert person.bsn == "999993653"
