@@ -1,9 +1,101 @@
-"""The one place that picks adapters (memory|redis, sqlite|postgres, sandbox|real URLs)."""
+"""The one place that picks adapters (memory | redis, sandbox | real URLs) and wires the broker."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc.jwk import ECKey
+
+from databrug.broker import Broker
+from databrug.collection.runner import Collector
 from databrug.config import Settings
+from databrug.delivery.outbox import MemoryOutbox
+from databrug.delivery.webhooks import WebhookSender
+from databrug.identity.oidc import DigidClient
+from databrug.registrations.store import ProviderRegistry
+from databrug.sessions.memory import MemorySessionStore
+from databrug.sessions.redis import RedisSessionStore
+from databrug.sessions.service import SessionService, SessionSettings
+from databrug.sessions.store import SessionStore
+
+_P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
 
 
 def load_settings() -> Settings:
     return Settings()
+
+
+def broker_secret(settings: Settings) -> bytes:
+    if settings.broker_secret:
+        return hashlib.sha256(settings.broker_secret.encode("utf-8")).digest()
+    return secrets.token_bytes(32)
+
+
+def receipt_signing_key(secret: bytes) -> ECKey:
+    """A P-256 key derived from the broker secret: every broker process signs receipts with the same key."""
+    seed = hmac.new(secret, b"databrug deletion receipts v1", hashlib.sha512).digest()
+    private_value = int.from_bytes(seed, "big") % (_P256_ORDER - 1) + 1
+    private = ec.derive_private_key(private_value, ec.SECP256R1())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    kid = "receipts-" + hashlib.sha256(seed).hexdigest()[:12]
+    return ECKey.import_key(pem, {"kid": kid, "use": "sig", "alg": "ES256"})
+
+
+def session_store(settings: Settings) -> SessionStore:
+    if settings.session_store == "redis":
+        return RedisSessionStore.from_url(settings.redis_url, prefix=f"{settings.redis_prefix}:")
+    return MemorySessionStore()
+
+
+def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Broker:
+    http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
+    registry = ProviderRegistry.load(settings.providers_file)
+    secret = broker_secret(settings)
+    sessions = SessionService(
+        store or session_store(settings),
+        settings=SessionSettings(
+            lifetime_seconds=settings.session_lifetime_seconds,
+            idle_timeout_seconds=settings.idle_timeout_seconds,
+            pairing_ttl_seconds=settings.pairing_ttl_seconds,
+            pickup_window_seconds=settings.pickup_window_seconds,
+        ),
+    )
+
+    def webhook_secrets(provider_id: str) -> Sequence[str]:
+        provider = registry.find(provider_id)
+        return provider.webhook_secrets if provider else ()
+
+    return Broker(
+        settings=settings,
+        sessions=sessions,
+        registry=registry,
+        digid=DigidClient(http, settings.digid_issuer_url(), settings.digid_client_id),
+        collector=Collector(http, settings.portals_base()),
+        webhooks=WebhookSender(http, MemoryOutbox(), webhook_secrets),
+        http=http,
+        secret=secret,
+        receipt_key=receipt_signing_key(secret),
+    )
+
+
+async def run_background(broker: Broker, stop: asyncio.Event) -> None:
+    """Expiry sweeps and webhook delivery, until ``stop`` is set."""
+
+    async def sweeps() -> None:
+        while not stop.is_set():
+            await broker.sweep()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=broker.settings.expiry_sweep_seconds)
+            except TimeoutError:
+                continue
+
+    await asyncio.gather(sweeps(), broker.webhooks.run(stop, broker.settings.webhook_poll_seconds))

@@ -58,6 +58,98 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from databrug.bootstrap import build_broker, load_settings
+    from databrug.web.app import create_app
+
+    settings = load_settings()
+    if args.port is not None:
+        settings = settings.model_copy(update={"broker_port": args.port})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(build_broker(settings))
+    print(f"Databrug broker on {settings.broker_url()} (store: {settings.session_store})", flush=True)
+    uvicorn.run(
+        app, host=settings.host, port=settings.broker_port, access_log=False, log_level="warning", workers=1
+    )
+    return 0
+
+
+def _cmd_journey(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from databrug.robot.run import report, run_many
+    from databrug.robot.setup import DEFAULT_CREDENTIALS, load_endpoints, load_personas
+
+    endpoints = load_endpoints(
+        Path(args.credentials or DEFAULT_CREDENTIALS), args.broker_url, args.sandbox_url
+    )
+    catalogue = load_personas(endpoints.sandbox_url)
+    if args.all:
+        chosen = list(catalogue.values())
+    elif args.persona in catalogue:
+        chosen = [catalogue[args.persona]]
+    else:
+        names = ", ".join(sorted(catalogue))
+        sys.stderr.write(f"databrug journey: unknown persona '{args.persona}'; known: {names}\n")
+        return 2
+    chosen = chosen * max(1, args.repeat)
+    results = asyncio.run(
+        run_many(chosen, endpoints, args.fetch, concurrency=args.concurrency, phone_only=args.phone_only)
+    )
+    sys.stdout.write(report(results, args.json))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _cmd_providers(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from databrug.bootstrap import load_settings
+    from databrug.provisioning import register, rotate_keys, rotate_secret
+    from databrug.registrations.store import ProviderRegistry
+
+    settings = load_settings()
+    path = Path(args.file) if args.file else settings.providers_file
+    registry = ProviderRegistry.load(path)
+    if args.action == "list":
+        for provider in registry.all():
+            kids = ", ".join(k["kid"] for k in provider.encryption_jwks["keys"])
+            print(f"{provider.id}\t{provider.display_name}\tkeys: {kids}\tpartner: {provider.partner}")
+        return 0
+    if args.action == "add":
+        jwks = json.loads(Path(args.jwks).read_text(encoding="utf-8"))
+        _, secret, webhook_secret = register(
+            registry,
+            args.id,
+            args.name,
+            return_url=args.return_url,
+            public_jwks=jwks,
+            webhook_url=args.webhook_url,
+            partner=args.partner,
+            want_documents=args.documents,
+        )
+        registry.save(path)
+        print(f"client_id:      {args.id}\nclient_secret:  {secret}\nwebhook_secret: {webhook_secret}")
+        print("Keep these now: they are stored only as hashes and cannot be shown again.")
+        return 0
+    if args.action == "rotate-secret":
+        secret = rotate_secret(registry, args.id)
+        registry.save(path)
+        print(f"client_secret: {secret}\n(the previous secret stays valid until the next rotation)")
+        return 0
+    if args.action == "rotate-keys":
+        rotate_keys(registry, args.id, json.loads(Path(args.jwks).read_text(encoding="utf-8")))
+        registry.save(path)
+        print("keys rotated: new packages use the new key; the previous key stays listed")
+        return 0
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="databrug",
@@ -95,6 +187,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parse.add_argument("--pretty", action="store_true", help="print a readable table instead of JSON")
     parse.set_defaults(handler=_cmd_parse)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run one broker process (settings from DATABRUG_* variables)",
+        description="Run the broker: provider API, citizen pages and the app. Several may share one Redis.",
+    )
+    serve.add_argument("--port", type=int, default=None, help="port (default DATABRUG_BROKER_PORT or 8700)")
+    serve.set_defaults(handler=_cmd_serve)
+
+    journey = commands.add_parser(
+        "journey",
+        help="drive complete journeys over HTTP against a running demo, as a browser would",
+        description=(
+            "The robot citizen: the provider creates a session, the robot opens the page, pairs a phone, "
+            "logs in at the sandbox DigiD with password and SMS code, collects, adds the partner, reviews, "
+            "consents, and the provider picks up and acknowledges the package. Prints each step with timings."
+        ),
+    )
+    who = journey.add_mutually_exclusive_group(required=True)
+    who.add_argument("--persona", help="a catalogue persona key (see 'databrug-sandbox personas')")
+    who.add_argument("--all", action="store_true", help="every catalogue persona")
+    journey.add_argument("--provider", default=None, help="accepted for compatibility: the robot's provider")
+    journey.add_argument("--fetch", choices=["sequential", "parallel"], default="parallel")
+    journey.add_argument("--json", action="store_true", help="one JSON result per journey")
+    journey.add_argument("--phone-only", action="store_true", help="start on the phone, without a QR code")
+    journey.add_argument("--concurrency", type=int, default=4, help="journeys at the same time (default 4)")
+    journey.add_argument("--repeat", type=int, default=1, help="run each chosen persona this many times")
+    journey.add_argument("--credentials", default=None, help="provider credentials file written by the demo")
+    journey.add_argument("--broker-url", default=None)
+    journey.add_argument("--sandbox-url", default=None)
+    journey.set_defaults(handler=_cmd_journey)
+
+    providers = commands.add_parser(
+        "providers",
+        help="register providers and rotate their secrets and keys",
+        description="Manage the provider registry (DATABRUG_PROVIDERS_FILE, default var/providers.json).",
+    )
+    providers.add_argument("action", choices=["list", "add", "rotate-secret", "rotate-keys"])
+    providers.add_argument("--file", default=None, help="the registry file")
+    providers.add_argument("--id", help="provider id (lowercase, digits, dashes)")
+    providers.add_argument("--name", help="display name shown to citizens")
+    providers.add_argument("--return-url", help="where citizens go back to")
+    providers.add_argument("--webhook-url", default=None, help="where package.ready webhooks go")
+    providers.add_argument("--jwks", help="file with the provider's PUBLIC encryption keys (JWKS)")
+    providers.add_argument("--partner", choices=["required", "optional", "off"], default="optional")
+    providers.add_argument("--documents", action="store_true", help="include the original documents")
+    providers.set_defaults(handler=_cmd_providers)
 
     demo = commands.add_parser(
         "demo",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,8 +16,38 @@ class Settings(BaseSettings):
     provider_port: int = 8710
     sandbox_port: int = 8720
     public_url: str | None = None
+    """How browsers and phones reach the broker; default http://host:broker_port."""
+    sandbox_url: str | None = None
+    """Base URL of the sandbox (IdP under /digid, portals by name); default http://host:sandbox_port."""
+    digid_issuer: str | None = None
+    portals_url: str | None = None
+    digid_client_id: str = "databrug"
+
     session_store: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    provider_database_url: str = "sqlite:///var/provider.sqlite3"
-    sandbox_url: str | None = None
+    redis_prefix: str = "databrug"
+    providers_file: Path = Path("var/providers.json")
+    broker_secret: str | None = None
+    """Shared by every broker process (access tokens, receipt key). Generated per process when unset."""
+
+    session_lifetime_seconds: int = 3 * 24 * 3600
+    idle_timeout_seconds: int = 30 * 60
+    pairing_ttl_seconds: int = 120
     pickup_window_seconds: int = 24 * 3600
+    expiry_sweep_seconds: float = 15.0
+    webhook_poll_seconds: float = 1.0
+
+    provider_database_url: str = "sqlite:///var/provider.sqlite3"
+    mail_port: int = 8725
+
+    def broker_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.broker_port}").rstrip("/")
+
+    def sandbox_base(self) -> str:
+        return (self.sandbox_url or f"http://{self.host}:{self.sandbox_port}").rstrip("/")
+
+    def digid_issuer_url(self) -> str:
+        return (self.digid_issuer or f"{self.sandbox_base()}/digid").rstrip("/")
+
+    def portals_base(self) -> str:
+        return (self.portals_url or self.sandbox_base()).rstrip("/")

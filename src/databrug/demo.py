@@ -18,6 +18,9 @@ from pathlib import Path
 import httpx
 
 from databrug.config import Settings
+from databrug.provisioning import provision_robot
+
+ROBOT_CREDENTIALS = Path("var/demo/robot-provider.json")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ def _program(name: str) -> str:
 
 
 def demo_services(settings: Settings) -> list[Service]:
-    sandbox_url = f"http://{settings.host}:{settings.sandbox_port}"
+    sandbox_url = settings.sandbox_base()
+    broker_url = settings.broker_url()
     return [
         Service(
             name="sandbox (DigiD IdP, portals)",
@@ -49,8 +53,14 @@ def demo_services(settings: Settings) -> list[Service]:
                 "--port",
                 str(settings.sandbox_port),
             ],
-            health_url=f"{sandbox_url}/health",
-            start_url=f"{sandbox_url}/",
+            health_url=f"{sandbox_url}/healthz",
+            start_url=f"{sandbox_url}/admin/personas",
+        ),
+        Service(
+            name="broker (provider API, citizen app)",
+            command=[_program("databrug"), "serve", "--port", str(settings.broker_port)],
+            health_url=f"{broker_url}/health",
+            start_url=f"{broker_url}/app/",
         ),
     ]
 
@@ -74,12 +84,14 @@ def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], timeo
 def run_demo(settings: Settings, *, once: bool = False) -> int:
     """Start every service, print where the journey starts, run until interrupted (``once``: return)."""
     processes: list[subprocess.Popen[bytes]] = []
+    provision_robot(settings, ROBOT_CREDENTIALS)
     try:
         for service in demo_services(settings):
             process = subprocess.Popen(service.command, env=os.environ.copy())  # noqa: S603
             processes.append(process)
             wait_until_healthy(service, process)
             print(f"  {service.name:<32} {service.start_url}", flush=True)
+        print(f"  {'robot journeys':<32} databrug journey --all   (credentials in {ROBOT_CREDENTIALS})")
         print("Databrug demo is running. Stop it with Ctrl-C.", flush=True)
         if once:
             return 0

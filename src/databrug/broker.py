@@ -1,0 +1,305 @@
+"""The broker's parts wired together, and the steps that span features: collect a source, deliver a package.
+
+Framework-free: ``web/`` turns HTTP into calls on ``Broker`` and maps the stable error codes back to HTTP.
+Everything personal passes through here only in memory, sealed at rest under the citizen's session key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from joserfc.jwk import ECKey
+
+from databrug.collection.merge import merge_documents
+from databrug.collection.partner import expected_partner_bsn
+from databrug.collection.runner import Collector, FetchedDocument
+from databrug.config import Settings
+from databrug.consent import ConsentReceipt, Language, consent_receipt, make_consent
+from databrug.delivery.events import package_deleted, package_ready
+from databrug.delivery.jwe import SealedPackage, seal_package
+from databrug.delivery.package import build_package
+from databrug.delivery.receipts import DeletionReceipt, sign_receipt
+from databrug.delivery.webhooks import WebhookSender
+from databrug.identity.oidc import DigidClient
+from databrug.records import (
+    Document,
+    ProviderRef,
+    Role,
+    SourceEntry,
+    SourceName,
+    Subject,
+)
+from databrug.registrations.model import ProviderRegistration
+from databrug.registrations.store import ProviderRegistry
+from databrug.sessions.errors import SessionError
+from databrug.sessions.model import SessionRecord
+from databrug.sessions.service import AppSession, SessionService
+from databrug.sources.errors import SourceError
+from databrug.sources.parsing import ParsedDocument
+
+logger = logging.getLogger("databrug.broker")
+
+
+class BrokerError(Exception):
+    """A broker-level refusal with a stable code (mapped to HTTP in ``web/errors.py``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What one source gave one subject, as sealed at rest (records, provenance, optionally originals)."""
+
+    documents: list[ParsedDocument]
+    originals: dict[str, bytes] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(
+            {
+                "documents": [
+                    {
+                        "entry": json.loads(d.entry.model_dump_json()),
+                        "subject": json.loads(d.subject.model_dump_json()),
+                    }
+                    for d in self.documents
+                ],
+                "originals": {k: base64.b64encode(v).decode("ascii") for k, v in self.originals.items()},
+            },
+            separators=(",", ":"),
+        ).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Collected:
+        raw = json.loads(data)
+        documents = [
+            ParsedDocument(
+                entry=SourceEntry.model_validate(item["entry"]),
+                subject=Subject.model_validate(item["subject"]),
+            )
+            for item in raw["documents"]
+        ]
+        originals = {k: base64.b64decode(v) for k, v in raw.get("originals", {}).items()}
+        return cls(documents=documents, originals=originals)
+
+
+def count_records(subject: Subject) -> int:
+    return (
+        (1 if subject.person else 0)
+        + len(subject.incomes.relations)
+        + len(subject.incomes.tax_years)
+        + len(subject.incomes.allowances)
+        + (1 if subject.pensions.state_pension else 0)
+        + len(subject.pensions.schemes)
+        + len(subject.pensions.survivor_pensions)
+        + len(subject.assets.homes)
+        + len(subject.assets.mortgages)
+        + len(subject.assets.vehicles)
+        + len(subject.assets.bank_balances)
+    )
+
+
+@dataclass
+class Broker:
+    settings: Settings
+    sessions: SessionService
+    registry: ProviderRegistry
+    digid: DigidClient
+    collector: Collector
+    webhooks: WebhookSender
+    http: httpx.AsyncClient
+    secret: bytes
+    receipt_key: ECKey
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    # -- providers
+
+    def provider(self, provider_id: str) -> ProviderRegistration:
+        found = self.registry.find(provider_id)
+        if found is None:
+            raise BrokerError("provider_unknown", "this provider is not registered")
+        return found
+
+    # -- collection
+
+    async def collect(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName, token: str, bsn: str
+    ) -> SessionRecord:
+        """Fetch and parse one source for one subject; failure is recorded and retryable on its own."""
+        await self.sessions.source_started(app, role, source)
+        try:
+            fetched = await self.collector.collect(role, source, token, bsn)
+        except SourceError as error:
+            logger.info("source failed session=%s source=%s code=%s", app.session_id, source, error.code)
+            return await self.sessions.source_failed(app, role, source, error.code)
+        return await self._keep(app, key, role, source, fetched)
+
+    async def upload(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName, parsed: ParsedDocument, data: bytes
+    ) -> SessionRecord:
+        """A document the citizen downloaded themselves, parsed by the same parser (origin 'uploaded')."""
+        await self.sessions.source_started(app, role, source)
+        existing = await self.collected(app, key, role, source)
+        documents = [d for d in (existing.documents if existing else []) if d.entry.id != parsed.entry.id]
+        originals = dict(existing.originals) if existing else {}
+        originals[parsed.entry.id] = data
+        return await self._store(app, key, role, source, Collected([*documents, parsed], originals))
+
+    async def _keep(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName, fetched: list[FetchedDocument]
+    ) -> SessionRecord:
+        provider = self.provider(app.record.provider_id)
+        originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
+        return await self._store(app, key, role, source, Collected([f.parsed for f in fetched], originals))
+
+    async def _store(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName, collected: Collected
+    ) -> SessionRecord:
+        await self.sessions.save_collected(app, key, role, source, collected.to_bytes())
+        records = sum(count_records(d.subject) for d in collected.documents)
+        return await self.sessions.source_completed(app, role, source, records)
+
+    async def collected(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName
+    ) -> Collected | None:
+        data = await self.sessions.load_collected(app, key, role, source)
+        return None if data is None else Collected.from_bytes(data)
+
+    async def subject_data(
+        self, app: AppSession, key: bytes, role: Role
+    ) -> tuple[Subject, list[SourceEntry], list[Document]]:
+        documents: list[ParsedDocument] = []
+        originals: list[Document] = []
+        for source in app.record.sources:
+            collected = await self.collected(app, key, role, source)
+            if collected is None:
+                continue
+            documents.extend(collected.documents)
+            for document in collected.documents:
+                data = collected.originals.get(document.entry.id)
+                if data is not None:
+                    originals.append(
+                        Document(
+                            source_ref=document.entry.id,
+                            media_type=document.entry.media_type,
+                            filename=f"{document.entry.document_type}{_extension(document.entry.media_type)}",
+                            content_base64=base64.b64encode(data).decode("ascii"),
+                        )
+                    )
+        subject, entries = merge_documents(role, documents)
+        return subject, entries, originals
+
+    async def expected_partner(self, app: AppSession, key: bytes) -> str | None:
+        subject, _, _ = await self.subject_data(app, key, "applicant")
+        return expected_partner_bsn(subject)
+
+    # -- consent and delivery
+
+    async def deliver(
+        self, app: AppSession, key: bytes, language: Language, consenting: list[Role]
+    ) -> tuple[SessionRecord, ConsentReceipt]:
+        """Record each person's consent, build the package, seal it to the provider, queue the webhook."""
+        provider = self.provider(app.record.provider_id)
+        ref = ProviderRef(id=provider.id, name=provider.display_name)
+        roles: list[Role] = [r for r in ("applicant", "partner") if r in app.record.subjects]
+        if sorted(consenting) != sorted(roles):
+            raise BrokerError("consent_required", "everyone who logged in must consent to their own data")
+        now = datetime.now(UTC)
+        subjects: list[Subject] = []
+        entries: list[SourceEntry] = []
+        documents: list[Document] = []
+        consents = []
+        for role in roles:
+            subject, mine, originals = await self.subject_data(app, key, role)
+            if not mine:
+                raise BrokerError("consent_required", "there is no data to send for this person")
+            subjects.append(subject)
+            entries.extend(mine)
+            documents.extend(originals)
+            consents.append(make_consent(subject, mine, ref, language, now))
+        record = app.record
+        for role in roles:
+            record = await self.sessions.consent(app, role)
+        package = build_package(
+            ref,
+            record.reference,
+            subjects,
+            entries,
+            consents,
+            documents,
+            include_documents=provider.want_documents,
+            package_id=package_id_for(app.session_id),
+        )
+        sealed = await asyncio.to_thread(seal_package, package, provider.encryption_jwks)
+        record = await self.sessions.store_package(app.session_id, sealed.compact.encode("ascii"))
+        receipt = consent_receipt(app.session_id, package, now)
+        await self._announce_package(record, package.package_id, sealed)
+        del package, subjects  # the plaintext goes out of scope here; only the JWE remains
+        return record, receipt
+
+    async def _announce_package(self, record: SessionRecord, package_id: str, sealed: SealedPackage) -> None:
+        provider = self.provider(record.provider_id)
+        if not provider.webhook_url:
+            return
+        expires_at = datetime.now(UTC) + timedelta(seconds=provider.pickup_window_seconds)
+        pickup = f"{self.settings.broker_url()}/api/v1/sessions/{record.session_id}/package"
+        event = package_ready(record.session_id, package_id, sealed, pickup, expires_at)
+        await self.webhooks.enqueue(provider.id, provider.webhook_url, event, expires_at)
+
+    async def acknowledge(self, session_id: str, provider_id: str) -> str:
+        """The provider has the package: delete the ciphertext and return a signed deletion receipt."""
+        ciphertext = await self.sessions.load_package(session_id, provider_id)
+        if ciphertext is None:
+            raise BrokerError("package_not_ready", "there is no package to acknowledge")
+        package_id = package_id_for(session_id)
+        await self.sessions.acknowledge(session_id, provider_id)
+        receipt = DeletionReceipt(
+            session_id=session_id,
+            package_id=package_id,
+            provider_id=provider_id,
+            ciphertext_sha256=hashlib.sha256(ciphertext).hexdigest(),
+            deleted_at=datetime.now(UTC),
+            reason="acknowledged",
+        )
+        signed = sign_receipt(receipt, self.receipt_key)
+        provider = self.provider(provider_id)
+        if provider.webhook_url:
+            event = package_deleted(session_id, package_id, "acknowledged", signed)
+            await self.webhooks.enqueue(
+                provider.id, provider.webhook_url, event, datetime.now(UTC) + timedelta(hours=1)
+            )
+        return signed
+
+    # -- housekeeping
+
+    async def sweep(self) -> None:
+        try:
+            expired = await self.sessions.expire_due()
+        except SessionError:
+            logger.exception("expiry sweep failed")
+            return
+        if expired:
+            logger.info("expired sessions count=%d", len(expired))
+
+
+def package_id_for(session_id: str) -> str:
+    """One package per session, so its id follows from the session id (the receipt needs it later)."""
+    return "pkg_" + session_id.removeprefix("ses_")
+
+
+def _extension(media_type: str) -> str:
+    return {
+        "application/pdf": ".pdf",
+        "application/xml": ".xml",
+        "application/json": ".json",
+        "application/hal+json": ".json",
+    }.get(media_type, ".bin")

@@ -1,0 +1,59 @@
+"""A cookie-keeping HTTP client that moves between the broker and the IdP like a browser does."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from databrug.robot.page import Form, Page
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class Browser:
+    def __init__(self, user_agent: str, timeout: float = 30.0) -> None:
+        self.http = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=timeout,
+            headers={"User-Agent": user_agent, "Accept-Language": "nl"},
+        )
+        self.requests = 0
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def _follow(self, response: httpx.Response) -> Page:
+        for _ in range(15):
+            if response.status_code not in REDIRECTS:
+                return Page.read(str(response.url), response.status_code, response.text)
+            location = urljoin(str(response.url), response.headers["location"])
+            self.requests += 1
+            response = await self.http.get(location)
+        raise RuntimeError("too many redirects")
+
+    async def get(self, url: str) -> Page:
+        self.requests += 1
+        return await self._follow(await self.http.get(url))
+
+    async def get_json(self, url: str, **params: str) -> Any:
+        self.requests += 1
+        response = await self.http.get(url, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    async def submit(self, page: Page, form: Form, press: str | None = None, **typed: str) -> Page:
+        """Fill in ``typed`` and press the submit button whose value is ``press`` (or the first one)."""
+        data = dict(form.fields)
+        data.update(typed)
+        buttons = [b for b in form.buttons if press is None or b[1] == press]
+        if press is not None and not buttons:
+            raise RuntimeError(f"no button '{press}' on the page")
+        for name, value in buttons[:1]:
+            data[name] = value
+        action = urljoin(page.url, form.action or page.url)
+        self.requests += 1
+        if form.method == "post":
+            return await self._follow(await self.http.post(action, data=data))
+        return await self._follow(await self.http.get(action, params=data))

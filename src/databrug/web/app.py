@@ -1,0 +1,198 @@
+"""The broker's ASGI app: provider API, citizen pages, the phone app, errors mapped from stable codes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from databrug import __version__
+from databrug.bootstrap import run_background
+from databrug.broker import Broker, BrokerError
+from databrug.delivery.receipts import public_jwks
+from databrug.identity.errors import IdentityError
+from databrug.registrations.store import UnknownProvider
+from databrug.sessions.errors import SessionError
+from databrug.sources.errors import SourceError
+from databrug.web import computer, phone, provider_api
+from databrug.web.context import language, render
+from databrug.web.errors import CATALOGUE, status_for
+from databrug.web.i18n import translate
+from databrug.web.security import SecurityHeaders
+
+logger = logging.getLogger("databrug.web")
+access_log = logging.getLogger("databrug.access")
+
+
+class AccessLog:
+    """Logs method, route template, status and duration — never the raw path (it may carry a token)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [0]
+
+        async def record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                template,
+                status[0],
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+def _code_of(error: Exception) -> str:
+    code = getattr(error, "code", None)
+    return code if isinstance(code, str) else "internal_error"
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return (
+        path.startswith("/api/")
+        or path.endswith(".json")
+        or "application/json" in request.headers.get("accept", "")
+    )
+
+
+def error_response(
+    request: Request, code: str, status: int | None = None, extra: dict[str, Any] | None = None
+) -> Response:
+    status = status or status_for(code)
+    lang = language(request)
+    message = translate(lang, f"error.{code}.body")
+    if _wants_json(request):
+        body: dict[str, Any] = {"error": {"code": code, "message": message, **(extra or {})}}
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(body, status_code=status, headers=headers)
+    response = render(request, "error.html", f"error.{code}.title", status_code=status, code=code)
+    return response
+
+
+def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_background(broker, stop)) if background else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, timeout=5)
+            broker.collector.close()
+            await broker.http.aclose()
+            await broker.sessions.store.close()
+
+    app = FastAPI(
+        title="Databrug broker API",
+        version=__version__,
+        description=(
+            "Create sessions for citizens, follow their progress, and pick up end-to-end encrypted packages. "
+            "Errors are JSON objects {error: {code, message}} with stable codes."
+        ),
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.state.broker = broker
+
+    async def known_error(request: Request, error: Exception) -> Response:
+        code = _code_of(error)
+        extra: dict[str, Any] = {}
+        retry_after = getattr(error, "retry_after_seconds", None)
+        if isinstance(retry_after, int):
+            extra["retry_after"] = retry_after
+        return error_response(request, code if code in CATALOGUE else "internal_error", extra=extra)
+
+    for kind in (BrokerError, SessionError, IdentityError, SourceError):
+        app.add_exception_handler(kind, known_error)
+
+    async def unknown_provider(request: Request, error: Exception) -> Response:
+        return error_response(request, "provider_unknown")
+
+    app.add_exception_handler(UnknownProvider, unknown_provider)
+
+    async def validation(request: Request, error: Exception) -> Response:
+        fields = []
+        if isinstance(error, RequestValidationError):
+            fields = [".".join(str(p) for p in item.get("loc", ())) for item in error.errors()]
+        return error_response(request, "validation_failed", extra={"fields": fields})
+
+    app.add_exception_handler(RequestValidationError, validation)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        status = error.status_code if isinstance(error, StarletteHTTPException) else 500
+        code = {404: "not_found", 405: "invalid_request", 401: "unauthorised"}.get(status, "invalid_request")
+        return error_response(request, code, status)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+    async def crash(request: Request, error: Exception) -> Response:
+        logger.error("unhandled error type=%s", type(error).__name__)
+        return error_response(request, "internal_error")
+
+    app.add_exception_handler(Exception, crash)
+
+    app.include_router(provider_api.router)
+    app.include_router(computer.router)
+    app.include_router(phone.router)
+    app.mount("/static", StaticFiles(packages=[("databrug.web", "static")]), name="static")
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        await broker.sessions.store.ping()
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    async def root(request: Request) -> Response:
+        return render(request, "home.html", "home.title")
+
+    @app.get("/.well-known/databrug-receipt-keys.json", include_in_schema=False)
+    async def receipt_keys() -> dict[str, Any]:
+        return public_jwks(broker.receipt_key)
+
+    @app.get("/brand/{provider_id}.css", include_in_schema=False)
+    async def brand(provider_id: str) -> Response:
+        provider = broker.registry.find(provider_id)
+        if provider is None:
+            return PlainTextResponse("", media_type="text/css")
+        colours = provider.branding
+        css = f":root {{ --brand: {colours.primary_colour}; --accent: {colours.accent_colour}; }}\n"
+        return PlainTextResponse(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
+
+    app.add_middleware(AccessLog)
+    app.add_middleware(SecurityHeaders, form_targets=_origin(broker.settings.digid_issuer_url()))
+    return app
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -1,0 +1,186 @@
+"""The citizen's pages on the computer (steps 3–6): info, checklist, install, QR with live progress, done."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Header, Query, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from databrug.broker import Broker
+from databrug.sessions.errors import SessionError
+from databrug.sessions.model import SessionRecord
+from databrug.sessions.qr import qr_svg
+from databrug.sessions.state import SessionState
+from databrug.sessions.tokens import PageToken
+from databrug.web.context import render, set_private_cookie
+from databrug.web.provider_api import broker_of
+from databrug.web.sse import event_stream, last_event_id
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_COOKIE = "dbp"
+BrokerDep = Annotated[Broker, Depends(broker_of)]
+PHONE_HINTS = ("iphone", "android", "mobile")
+
+S = SessionState
+_WAITING = {S.CREATED, S.OPENED}
+
+
+def page_token(request: Request) -> PageToken:
+    return PageToken.parse(request.cookies.get(PAGE_COOKIE, ""))
+
+
+PageTokenDep = Annotated[PageToken, Depends(page_token)]
+
+
+def is_phone(user_agent: str | None) -> bool:
+    return any(hint in (user_agent or "").lower() for hint in PHONE_HINTS)
+
+
+@router.get("/start")
+async def start(request: Request, broker: BrokerDep, t: Annotated[str, Query(max_length=80)]) -> Response:
+    """The invitation link: keep the page token in a cookie and drop it from the address bar."""
+    token = PageToken.parse(t)
+    await broker.sessions.open_page(token)
+    response = RedirectResponse("/c/info", status_code=303)
+    set_private_cookie(request, response, PAGE_COOKIE, token.reveal(), "/")
+    return response
+
+
+async def _record(broker: Broker, token: PageToken) -> SessionRecord:
+    return await broker.sessions.page_session(token)
+
+
+def _finished(record: SessionRecord) -> bool:
+    return record.state not in _WAITING
+
+
+@router.get("/c/info")
+async def info(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
+    record = await _record(broker, token)
+    if _finished(record):
+        return RedirectResponse("/c/progress", status_code=303)
+    provider = broker.provider(record.provider_id)
+    return render(request, "computer/info.html", "info.title", provider=provider, sources=record.sources)
+
+
+@router.get("/c/checklist")
+async def checklist(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
+    record = await _record(broker, token)
+    provider = broker.provider(record.provider_id)
+    return render(
+        request,
+        "computer/checklist.html",
+        "checklist.title",
+        provider=provider,
+        partner=record.partner_mode != "off",
+    )
+
+
+@router.get("/c/install")
+async def install(
+    request: Request,
+    broker: BrokerDep,
+    token: PageTokenDep,
+    user_agent: Annotated[str | None, Header()] = None,
+) -> Response:
+    record = await _record(broker, token)
+    provider = broker.provider(record.provider_id)
+    return render(
+        request, "computer/install.html", "install.title", provider=provider, on_phone=is_phone(user_agent)
+    )
+
+
+@router.post("/c/phone-start")
+async def phone_start(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
+    """Phone-only journey: this page is open on the phone itself, so it becomes the app without a QR."""
+    from databrug.web.phone import begin_app
+
+    app_token = await broker.sessions.start_on_phone(token)
+    return begin_app(request, app_token.reveal(), RedirectResponse("/app/", status_code=303))
+
+
+@router.get("/c/qr")
+async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
+    record = await _record(broker, token)
+    provider = broker.provider(record.provider_id)
+    if _finished(record):
+        return RedirectResponse("/c/progress", status_code=303)
+    scanned = record.pairing is not None and record.pairing.used
+    if scanned:
+        return render(request, "computer/confirm.html", "confirm.title", provider=provider, error=None)
+    pairing, expires_at = await broker.sessions.issue_pairing(token)
+    url = f"{broker.settings.broker_url()}/app/pair?t={pairing.reveal()}"
+    svg = qr_svg(url, title="QR")
+    refresh = max(10, int((expires_at - broker.sessions.clock.now()).total_seconds()) - 15)
+    return render(
+        request,
+        "computer/qr.html",
+        "qr.title",
+        provider=provider,
+        qr_svg=svg,
+        pairing_token=pairing.reveal(),
+        refresh_seconds=refresh,
+    )
+
+
+@router.post("/c/confirm")
+async def confirm(
+    request: Request, broker: BrokerDep, token: PageTokenDep, code: Annotated[str, Form(max_length=20)]
+) -> Response:
+    record = await _record(broker, token)
+    provider = broker.provider(record.provider_id)
+    try:
+        await broker.sessions.confirm_pairing(token, code)
+    except SessionError as error:
+        if error.code == "pairing_code_wrong":
+            return render(
+                request, "computer/confirm.html", "confirm.title", 400, provider=provider, error=error.code
+            )
+        raise
+    return RedirectResponse("/c/progress", status_code=303)
+
+
+@router.get("/c/progress")
+async def progress(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
+    record = await _record(broker, token)
+    provider = broker.provider(record.provider_id)
+    return render(
+        request,
+        "computer/progress.html",
+        "progress.title",
+        provider=provider,
+        record=record,
+        state=record.state.value,
+    )
+
+
+@router.get("/c/status.json")
+async def status_json(broker: BrokerDep, token: PageTokenDep) -> Response:
+    """Polling fallback for the progress page: state and counts only."""
+    record = await _record(broker, token)
+    body = {
+        "state": record.state.value,
+        "counts": record.counts(),
+        "scanned": bool(record.pairing and record.pairing.used),
+        "seq": record.event_seq,
+    }
+    return Response(json.dumps(body), media_type="application/json")
+
+
+@router.get("/c/events")
+async def page_events(
+    request: Request,
+    broker: BrokerDep,
+    token: PageTokenDep,
+    last_event: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> Response:
+    record = await _record(broker, token)
+    start = last_event_id(last_event, request.query_params.get("after"))
+    return StreamingResponse(
+        event_stream(broker.sessions, record.session_id, start),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,64 @@
+"""Per-request helpers for pages: language choice, templates with the message catalogue, cookies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from databrug.web.i18n import LANGUAGES, Language, pick_language, translate
+
+LANGUAGE_LABELS: dict[Language, str] = {"nl": "Nederlands", "en": "English"}
+
+_environment = Environment(
+    loader=PackageLoader("databrug.web", "templates"),
+    autoescape=select_autoescape(["html", "xml"]),
+    auto_reload=False,
+)
+templates = Jinja2Templates(env=_environment)
+
+
+def language(request: Request) -> Language:
+    return pick_language(
+        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
+    )
+
+
+def render(
+    request: Request, template: str, title_key: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    lang = language(request)
+
+    def t(key: str, **params: object) -> str:
+        return translate(lang, key, **params)
+
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "t": t,
+            "title": t(title_key),
+            "languages": [(code, LANGUAGE_LABELS[code]) for code in LANGUAGES],
+            **context,
+        },
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+def set_private_cookie(request: Request, response: Response, name: str, value: str, path: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        path=path,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=24 * 3600,
+    )

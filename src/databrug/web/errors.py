@@ -1,0 +1,78 @@
+"""The error catalogue: every stable code the broker answers with, its HTTP status, and its message id.
+
+Features raise errors with a ``code``; only this module maps codes to HTTP. Messages come from the message
+catalogues (``messages/*.json``, key ``error.<code>``) so pages and API share one wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    status: int
+    retryable: bool = False
+
+
+CATALOGUE: dict[str, CatalogueEntry] = {
+    # provider API
+    "unauthorised": CatalogueEntry(401),
+    "forbidden": CatalogueEntry(403),
+    "invalid_request": CatalogueEntry(400),
+    "validation_failed": CatalogueEntry(422),
+    "not_found": CatalogueEntry(404),
+    "rate_limited": CatalogueEntry(429, retryable=True),
+    "provider_unknown": CatalogueEntry(401),
+    "package_not_ready": CatalogueEntry(409, retryable=True),
+    "package_gone": CatalogueEntry(410),
+    "internal_error": CatalogueEntry(500, retryable=True),
+    # sessions
+    "session_not_found": CatalogueEntry(404),
+    "session_expired": CatalogueEntry(410),
+    "session_cancelled": CatalogueEntry(410),
+    "session_finished": CatalogueEntry(410),
+    "session_failed": CatalogueEntry(410),
+    "session_exists": CatalogueEntry(409),
+    "session_key_invalid": CatalogueEntry(400),
+    "version_conflict": CatalogueEntry(409, retryable=True),
+    "store_unavailable": CatalogueEntry(503, retryable=True),
+    "pairing_not_scanned": CatalogueEntry(409),
+    "pairing_pending": CatalogueEntry(409),
+    "partner_required": CatalogueEntry(409),
+    "partner_not_allowed": CatalogueEntry(409),
+    "source_not_requested": CatalogueEntry(400),
+    "sources_pending": CatalogueEntry(409),
+    "invalid_transition": CatalogueEntry(409),
+    "pairing_token_invalid": CatalogueEntry(404),
+    "pairing_token_used": CatalogueEntry(409),
+    "pairing_token_expired": CatalogueEntry(410),
+    "pairing_code_wrong": CatalogueEntry(400),
+    "pairing_locked": CatalogueEntry(423),
+    "token_invalid": CatalogueEntry(401),
+    "sealed_data_invalid": CatalogueEntry(400),
+    "partner_mismatch": CatalogueEntry(403),
+    "consent_required": CatalogueEntry(409),
+    # DigiD
+    "digid_cancelled": CatalogueEntry(400),
+    "digid_loa_too_low": CatalogueEntry(403),
+    "digid_state_invalid": CatalogueEntry(400),
+    "digid_token_invalid": CatalogueEntry(401),
+    "digid_unavailable": CatalogueEntry(503, retryable=True),
+    "digid_refused": CatalogueEntry(502),
+    # sources
+    "source_unavailable": CatalogueEntry(502, retryable=True),
+    "source_maintenance": CatalogueEntry(503, retryable=True),
+    "source_not_authorised": CatalogueEntry(401),
+    "document_invalid": CatalogueEntry(422),
+    "document_unknown": CatalogueEntry(422),
+}
+
+
+def status_for(code: str) -> int:
+    entry = CATALOGUE.get(code)
+    return entry.status if entry else 500
+
+
+def is_known(code: str) -> bool:
+    return code in CATALOGUE

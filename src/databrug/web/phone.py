@@ -1,0 +1,415 @@
+"""The citizen's app on the phone (steps 7–11): pairing, DigiD, sources, partner, review, consent, done.
+
+Server-rendered forms, so the journey works without JavaScript and a robot can drive it like a browser. The
+phone holds three things in HttpOnly cookies: the app token, the per-session key that seals collected data
+at rest (the store never has it), and — sealed under that key — its DigiD login state per person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from databrug.broker import Broker, BrokerError
+from databrug.collection.review import review_groups
+from databrug.consent import consent_statement
+from databrug.identity.oidc import LoginRequest
+from databrug.records import SOURCE_NAMES, Role, SourceName
+from databrug.sessions.errors import SessionError, TokenInvalid
+from databrug.sessions.model import SourceStatus
+from databrug.sessions.sealing import new_session_key, open_sealed, seal
+from databrug.sessions.service import AppSession
+from databrug.sessions.state import SessionState
+from databrug.sessions.tokens import AppToken, PairingToken
+from databrug.sources.errors import SourceError
+from databrug.sources.parsing import MAX_DOCUMENT_BYTES
+from databrug.sources.upload import parse_upload
+from databrug.web.context import language, render, set_private_cookie
+from databrug.web.provider_api import broker_of
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+APP_COOKIE = "dba"
+KEY_COOKIE = "dbk"
+LOGIN_COOKIE = "dbl"
+AUTH_COOKIE = "dbd_{role}"
+COOKIE_PATH = "/app"
+BrokerDep = Annotated[Broker, Depends(broker_of)]
+
+S = SessionState
+_APPLICANT_STATES = {S.PAIRED, S.AUTHENTICATED, S.COLLECTING}
+_PARTNER_STATES = {S.PARTNER_PENDING, S.PARTNER_AUTHENTICATED, S.PARTNER_COLLECTING}
+_AFTER_CONSENT = {S.CONSENTED, S.DELIVERED, S.ACKNOWLEDGED}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def begin_app(request: Request, app_token: str, response: Response) -> Response:
+    """Give this phone its app token and a fresh session key (never stored by the broker)."""
+    set_private_cookie(request, response, APP_COOKIE, app_token, COOKIE_PATH)
+    set_private_cookie(request, response, KEY_COOKIE, _b64(new_session_key()), COOKIE_PATH)
+    return response
+
+
+@dataclass(frozen=True)
+class Phone:
+    app: AppSession
+    key: bytes
+    token: AppToken
+
+    @property
+    def state(self) -> SessionState:
+        return self.app.record.state
+
+
+async def phone(request: Request, broker: BrokerDep) -> Phone:
+    token = AppToken.parse(request.cookies.get(APP_COOKIE, ""))
+    raw_key = request.cookies.get(KEY_COOKIE, "")
+    try:
+        key = _unb64(raw_key)
+    except ValueError:
+        raise TokenInvalid() from None
+    if len(key) != 32:
+        raise TokenInvalid()
+    return Phone(app=await broker.sessions.app_session(token), key=key, token=token)
+
+
+PhoneDep = Annotated[Phone, Depends(phone)]
+
+
+def _current_role(state: SessionState) -> Role:
+    return "partner" if state in _PARTNER_STATES else "applicant"
+
+
+def _sealed_cookie(phone: Phone, name: str, value: dict[str, Any]) -> str:
+    sealed = seal(phone.key, phone.app.session_id, name, json.dumps(value).encode("utf-8"))
+    return _b64(bytes(sealed))
+
+
+def _open_cookie(phone: Phone, name: str, raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        data = open_sealed(phone.key, phone.app.session_id, name, _unb64(raw))
+    except (SessionError, ValueError):
+        return None
+    value = json.loads(data)
+    return value if isinstance(value, dict) else None
+
+
+def _auth(request: Request, phone: Phone, role: Role) -> dict[str, Any] | None:
+    name = AUTH_COOKIE.format(role=role)
+    auth = _open_cookie(phone, name, request.cookies.get(name))
+    if auth is None or float(auth.get("exp", 0)) < time.time():
+        return None
+    return auth
+
+
+# -- pairing
+
+
+@router.get("/")
+async def home(request: Request, broker: BrokerDep) -> Response:
+    """The app's start: continue a paired session, or scan a QR code."""
+    try:
+        current = await phone(request, broker)
+    except SessionError:
+        return render(request, "phone/scan.html", "scan.title")
+    return RedirectResponse(_next_page(current.state), status_code=303)
+
+
+def _next_page(state: SessionState) -> str:
+    if state in _AFTER_CONSENT:
+        return "/app/done"
+    if state is S.REVIEW:
+        return "/app/review"
+    return "/app/sources"
+
+
+@router.get("/pair")
+async def pair_page(request: Request, t: Annotated[str, Query(max_length=80)] = "") -> Response:
+    """Where the QR points. A GET never uses the single-use token (link previews would); the form does."""
+    return render(request, "phone/pair.html", "pair.title", token=t)
+
+
+@router.post("/pair")
+async def pair(request: Request, broker: BrokerDep, t: Annotated[str, Form(max_length=80)]) -> Response:
+    client = request.client.host if request.client else "unknown"
+    await broker.sessions.check_rate(f"pair:{client}", 30, 60)
+    grant = await broker.sessions.pair(PairingToken.parse(t.strip()))
+    response = RedirectResponse("/app/pairing", status_code=303)
+    begin_app(request, grant.app_token.reveal(), response)
+    set_private_cookie(request, response, "dbc", grant.code, COOKIE_PATH)
+    return response
+
+
+@router.get("/pairing")
+async def pairing(request: Request, broker: BrokerDep) -> Response:
+    """The phone shows its code until the computer confirms it."""
+    token = AppToken.parse(request.cookies.get(APP_COOKIE, ""))
+    if await broker.sessions.phone_pairing_state(token) == "confirmed":
+        response = RedirectResponse("/app/sources", status_code=303)
+        response.delete_cookie("dbc", path=COOKIE_PATH)
+        return response
+    code = request.cookies.get("dbc", "")
+    return render(request, "phone/code.html", "code.title", code=f"{code[:3]} {code[3:]}")
+
+
+# -- DigiD
+
+
+@router.get("/digid/login")
+async def digid_login(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    role = _current_role(current.state)
+    redirect_uri = f"{broker.settings.broker_url()}/app/digid/callback"
+    url, login = await broker.digid.start(redirect_uri, minimum="midden")
+    response = RedirectResponse(url, status_code=303)
+    value = {"role": role, **login.to_dict()}
+    set_private_cookie(
+        request, response, LOGIN_COOKIE, _sealed_cookie(current, LOGIN_COOKIE, value), COOKIE_PATH
+    )
+    return response
+
+
+@router.get("/digid/callback")
+async def digid_callback(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    pending = _open_cookie(current, LOGIN_COOKIE, request.cookies.get(LOGIN_COOKIE))
+    if pending is None:
+        raise BrokerError("digid_state_invalid", "this DigiD answer does not belong to a login on this phone")
+    role: Role = pending["role"]
+    login = await broker.digid.finish(dict(request.query_params), LoginRequest.from_dict(pending))
+    if role == "partner":
+        expected = await broker.expected_partner(current.app, current.key)
+        applicant = _auth(request, current, "applicant")
+        if (expected is not None and login.bsn != expected) or (applicant and applicant["bsn"] == login.bsn):
+            raise BrokerError("partner_mismatch", "this DigiD login is not the partner found in the data")
+    else:
+        earlier = _auth(request, current, "applicant")
+        if earlier and earlier["bsn"] != login.bsn:
+            raise BrokerError("partner_mismatch", "another person logged in than before")
+    await broker.sessions.mark_authenticated(
+        current.app, role, login.level if login.level != "hoog" else "substantieel"
+    )
+    response = RedirectResponse("/app/sources", status_code=303)
+    auth = {"bsn": login.bsn, "token": login.access_token, "exp": login.expires_at}
+    name = AUTH_COOKIE.format(role=role)
+    set_private_cookie(request, response, name, _sealed_cookie(current, name, auth), COOKIE_PATH)
+    response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+# -- sources
+
+
+@router.get("/sources")
+async def sources(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    if current.state not in _APPLICANT_STATES | _PARTNER_STATES:
+        return RedirectResponse(_next_page(current.state), status_code=303)
+    role = _current_role(current.state)
+    provider = broker.provider(current.app.record.provider_id)
+    logged_in = _auth(request, current, role) is not None and current.state not in (
+        S.PAIRED,
+        S.PARTNER_PENDING,
+    )
+    progress = current.app.record.subjects.get(role)
+    statuses = {
+        src: (progress.sources[src] if progress and src in progress.sources else None)
+        for src in current.app.record.sources
+    }
+    finished = logged_in and all(
+        s is not None and s.status in (SourceStatus.DONE, SourceStatus.SKIPPED) for s in statuses.values()
+    )
+    return render(
+        request,
+        "phone/sources.html",
+        "sources.title",
+        provider=provider,
+        role=role,
+        logged_in=logged_in,
+        statuses=statuses,
+        optional=set(provider.optional_sources),
+        finished=finished,
+    )
+
+
+def _credentials(request: Request, current: Phone) -> tuple[Role, str, str]:
+    role = _current_role(current.state)
+    auth = _auth(request, current, role)
+    if auth is None:
+        raise BrokerError("digid_token_invalid", "log in with DigiD again")
+    return role, str(auth["token"]), str(auth["bsn"])
+
+
+def _source(name: str, current: Phone) -> SourceName:
+    if name not in SOURCE_NAMES or name not in current.app.record.sources:
+        raise BrokerError("not_found", "this source is not part of the session")
+    return name
+
+
+@router.post("/sources/{name}/fetch")
+async def fetch_source(request: Request, name: str, broker: BrokerDep, current: PhoneDep) -> Response:
+    source = _source(name, current)
+    role, token, bsn = _credentials(request, current)
+    await broker.collect(current.app, current.key, role, source, token, bsn)
+    return RedirectResponse(f"/app/sources#{source}", status_code=303)
+
+
+@router.post("/fetch-all")
+async def fetch_all(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    role, token, bsn = _credentials(request, current)
+    progress = current.app.record.subjects.get(role)
+    todo = [
+        s
+        for s in current.app.record.sources
+        if not (progress and s in progress.sources and progress.sources[s].status is SourceStatus.DONE)
+    ]
+    await asyncio.gather(*(broker.collect(current.app, current.key, role, s, token, bsn) for s in todo))
+    return RedirectResponse("/app/sources", status_code=303)
+
+
+@router.post("/sources/{name}/skip")
+async def skip_source(name: str, broker: BrokerDep, current: PhoneDep) -> Response:
+    source = _source(name, current)
+    provider = broker.provider(current.app.record.provider_id)
+    if source not in provider.optional_sources:
+        raise BrokerError("invalid_request", "this source is required by the provider")
+    await broker.sessions.source_skipped(current.app, _current_role(current.state), source)
+    return RedirectResponse("/app/sources", status_code=303)
+
+
+@router.post("/sources/{name}/upload")
+async def upload_source(
+    request: Request,
+    name: str,
+    broker: BrokerDep,
+    current: PhoneDep,
+    document: Annotated[UploadFile, File()],
+) -> Response:
+    source = _source(name, current)
+    role, _, bsn = _credentials(request, current)
+    data = await document.read(MAX_DOCUMENT_BYTES + 1)
+    try:
+        parsed = await asyncio.to_thread(
+            parse_upload, data, source=source, subject=role, filename="upload", subject_bsn=bsn
+        )
+    except SourceError as error:
+        await broker.sessions.source_failed(current.app, role, source, error.code)
+        return RedirectResponse(f"/app/sources?upload_error={error.code}#{source}", status_code=303)
+    await broker.upload(current.app, current.key, role, source, parsed, data)
+    return RedirectResponse(f"/app/sources#{source}", status_code=303)
+
+
+@router.post("/next")
+async def next_step(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    """The person is done with their sources: on to the partner, or to the review."""
+    record = current.app.record
+    if current.state in _APPLICANT_STATES:
+        needs_partner = record.partner_mode == "required" or (
+            record.partner_mode == "optional"
+            and await broker.expected_partner(current.app, current.key) is not None
+        )
+        if needs_partner:
+            await broker.sessions.require_partner(current.app)
+            return RedirectResponse("/app/sources", status_code=303)
+    await broker.sessions.to_review(current.app)
+    return RedirectResponse("/app/review", status_code=303)
+
+
+# -- review, consent, done
+
+
+@router.get("/review")
+async def review(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    if current.state is not S.REVIEW:
+        return RedirectResponse(_next_page(current.state), status_code=303)
+    provider = broker.provider(current.app.record.provider_id)
+    lang = language(request)
+    people: list[dict[str, Any]] = []
+    subjects = []
+    for role in ("applicant", "partner"):
+        if (
+            role not in current.app.record.subjects
+            or current.app.record.subjects[role].authenticated_at is None
+        ):
+            continue
+        subject, entries, _ = await broker.subject_data(current.app, current.key, role)
+        subjects.append(subject)
+        statement = consent_statement(provider.display_name, entries, lang) if entries else None
+        people.append({"role": role, "subject": subject, "statement": statement})
+    return render(
+        request,
+        "phone/review.html",
+        "review.title",
+        provider=provider,
+        groups=review_groups(subjects),
+        people=people,
+    )
+
+
+@router.post("/consent")
+async def consent(
+    request: Request,
+    broker: BrokerDep,
+    current: PhoneDep,
+    consent_applicant: Annotated[str | None, Form()] = None,
+    consent_partner: Annotated[str | None, Form()] = None,
+) -> Response:
+    consenting: list[Role] = []
+    if consent_applicant == "yes":
+        consenting.append("applicant")
+    if consent_partner == "yes":
+        consenting.append("partner")
+    _, receipt = await broker.deliver(current.app, current.key, language(request), consenting)
+    response = RedirectResponse("/app/done", status_code=303)
+    sealed = seal(current.key, current.app.session_id, "receipt", receipt.to_json())
+    await broker.sessions.store.put_blob(current.app.session_id, "receipt", sealed)
+    return response
+
+
+@router.post("/decline")
+async def decline(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    await broker.sessions.cancel_by_citizen(current.app)
+    return render(request, "phone/declined.html", "declined.title")
+
+
+@router.get("/done")
+async def done(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    provider = broker.provider(current.app.record.provider_id)
+    return render(request, "phone/done.html", "done.title", provider=provider)
+
+
+@router.get("/receipt")
+async def receipt(
+    request: Request, broker: BrokerDep, current: PhoneDep, format: Literal["json", "text"] = "text"
+) -> Response:
+    sealed = await broker.sessions.store.get_blob(current.app.session_id, "receipt")
+    if sealed is None:
+        raise BrokerError("not_found", "the receipt is no longer available")
+    data = open_sealed(current.key, current.app.session_id, "receipt", sealed)
+    if format == "json":
+        return Response(
+            data, media_type="application/json", headers=_download("databrug-ontvangstbewijs.json")
+        )
+    from databrug.consent import ConsentReceipt
+
+    text = ConsentReceipt.model_validate_json(data).to_text(language(request))
+    return Response(
+        text, media_type="text/plain; charset=utf-8", headers=_download("databrug-ontvangstbewijs.txt")
+    )
+
+
+def _download(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -1,0 +1,204 @@
+"""The provider API under /api/v1 (DESIGN §6): token, sessions, status, events, cancel, package, ack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Header, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from databrug.broker import Broker, BrokerError
+from databrug.records import SourceName
+from databrug.records.schema import package_json_schema
+from databrug.registrations.access_tokens import DEFAULT_TTL_SECONDS, issue_access_token, read_access_token
+from databrug.registrations.credentials import verify_secret
+from databrug.sessions.model import SessionRecord
+from databrug.web.sse import event_stream, last_event_id
+
+router = APIRouter(prefix="/api/v1", tags=["provider"])
+
+SESSIONS_PER_MINUTE = 600
+
+
+def broker_of(request: Request) -> Broker:
+    broker: Broker = request.app.state.broker
+    return broker
+
+
+BrokerDep = Annotated[Broker, Depends(broker_of)]
+
+
+async def provider_id(request: Request, broker: BrokerDep) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise BrokerError("unauthorised", "send an access token from /api/v1/token as a Bearer token")
+    found = read_access_token(broker.secret, token.strip())
+    if found is None or broker.registry.find(found) is None:
+        raise BrokerError("unauthorised", "the access token is not valid or has expired")
+    return found
+
+
+ProviderId = Annotated[str, Depends(provider_id)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+
+
+class CreateSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: str = Field(min_length=1, max_length=200, description="The provider's own case reference")
+    invitee_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Accepted for compatibility; the broker sends no mail and does not keep it.",
+    )
+    sources: list[SourceName] | None = Field(default=None, description="Default: the registration's sources")
+
+
+class SessionCreated(BaseModel):
+    id: str
+    citizen_url: str
+    state: str
+    expires_at: datetime
+
+
+class SessionStatus(BaseModel):
+    id: str
+    reference: str
+    state: str
+    sources: list[SourceName]
+    progress: dict[str, dict[str, dict[str, Any]]] = Field(
+        description="Per person (applicant, partner) and source: status, record count, error code, attempts"
+    )
+    counts: dict[str, int]
+    partner_expected: bool
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    ended_code: str | None = None
+
+
+class AckResponse(BaseModel):
+    receipt: str = Field(description="Deletion receipt: a JWS signed with the key at /.well-known/…")
+
+
+def status_of(record: SessionRecord) -> SessionStatus:
+    return SessionStatus(
+        id=record.session_id,
+        reference=record.reference,
+        state=record.state.value,
+        sources=list(record.sources),
+        progress={
+            role: {src: progress.model_dump(mode="json") for src, progress in subject.sources.items()}
+            for role, subject in record.subjects.items()
+        },
+        counts=record.counts(),
+        partner_expected=record.partner_expected,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        expires_at=record.expires_at,
+        ended_code=record.ended_code,
+    )
+
+
+@router.post("/token", response_model=TokenResponse, summary="OAuth2 client credentials")
+async def token(
+    broker: BrokerDep,
+    grant_type: Annotated[str, Form()],
+    client_id: Annotated[str, Form()],
+    client_secret: Annotated[str, Form()],
+) -> TokenResponse:
+    if grant_type != "client_credentials":
+        raise BrokerError("invalid_request", "grant_type must be client_credentials")
+    provider = broker.registry.find(client_id)
+    if provider is None or not verify_secret(provider.credentials, client_secret):
+        raise BrokerError("unauthorised", "unknown client or wrong secret")
+    return TokenResponse(
+        access_token=issue_access_token(broker.secret, provider.id), expires_in=DEFAULT_TTL_SECONDS
+    )
+
+
+@router.post("/sessions", status_code=201, response_model=SessionCreated)
+async def create_session(body: CreateSession, broker: BrokerDep, provider: ProviderId) -> SessionCreated:
+    await broker.sessions.check_rate(f"create:{provider}", SESSIONS_PER_MINUTE, 60)
+    registration = broker.provider(provider)
+    sources = body.sources or registration.sources()
+    unknown = set(sources) - set(registration.sources())
+    if unknown:
+        raise BrokerError("invalid_request", "a requested source is not in the provider's registration")
+    record, page_token = await broker.sessions.create_session(
+        provider, body.reference, sources, partner_mode=registration.partner
+    )
+    return SessionCreated(
+        id=record.session_id,
+        citizen_url=f"{broker.settings.broker_url()}/start?t={page_token.reveal()}",
+        state=record.state.value,
+        expires_at=record.expires_at,
+    )
+
+
+@router.get("/sessions/{session_id}", response_model=SessionStatus)
+async def get_session(session_id: str, broker: BrokerDep, provider: ProviderId) -> SessionStatus:
+    return status_of(await broker.sessions.provider_session(session_id, provider))
+
+
+@router.get(
+    "/sessions/{session_id}/events",
+    summary="Event stream (text/event-stream, Last-Event-ID) or, with ?after=N, a JSON list for polling",
+    response_model=None,
+)
+async def session_events(
+    session_id: str,
+    request: Request,
+    broker: BrokerDep,
+    provider: ProviderId,
+    after: Annotated[int | None, Query(ge=0)] = None,
+    last_event: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> Response:
+    await broker.sessions.provider_session(session_id, provider)
+    wants_stream = "text/event-stream" in request.headers.get("accept", "")
+    if after is not None and not wants_stream:
+        events = await broker.sessions.store.events_after(session_id, after)
+        return JSONResponse([event.model_dump(mode="json", exclude_none=True) for event in events])
+    start = last_event_id(last_event, str(after) if after is not None else None)
+    return StreamingResponse(
+        event_stream(broker.sessions, session_id, start),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/sessions/{session_id}/cancel", response_model=SessionStatus)
+async def cancel_session(session_id: str, broker: BrokerDep, provider: ProviderId) -> SessionStatus:
+    return status_of(await broker.sessions.cancel_by_provider(session_id, provider))
+
+
+@router.get(
+    "/sessions/{session_id}/package",
+    responses={200: {"content": {"application/jose": {}}, "description": "The package as compact JWE"}},
+    response_class=Response,
+)
+async def get_package(session_id: str, broker: BrokerDep, provider: ProviderId) -> Response:
+    ciphertext = await broker.sessions.load_package(session_id, provider)
+    if ciphertext is None:
+        record = await broker.sessions.provider_session(session_id, provider)
+        if record.state.value == "acknowledged":
+            raise BrokerError("package_gone", "the package was acknowledged and deleted")
+        raise BrokerError("package_not_ready", "the citizen has not sent the package yet")
+    return Response(content=ciphertext, media_type="application/jose")
+
+
+@router.post("/sessions/{session_id}/package/ack", response_model=AckResponse)
+async def acknowledge_package(session_id: str, broker: BrokerDep, provider: ProviderId) -> AckResponse:
+    return AckResponse(receipt=await broker.acknowledge(session_id, provider))
+
+
+@router.get("/schema/data-package.json", summary="The JSON Schema of the data package")
+async def schema() -> dict[str, Any]:
+    return package_json_schema()

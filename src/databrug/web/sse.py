@@ -1,0 +1,40 @@
+"""Server-sent events for one session: history after Last-Event-ID, then live, with keep-alives."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from databrug.sessions.events import SessionEvent
+from databrug.sessions.service import SessionService
+from databrug.sessions.state import is_final
+
+KEEPALIVE_SECONDS = 15.0
+
+
+def format_event(event: SessionEvent) -> str:
+    return f"id: {event.seq}\nevent: {event.type.value}\ndata: {event.to_json()}\n\n"
+
+
+async def event_stream(
+    sessions: SessionService, session_id: str, after: int, keepalive: float = KEEPALIVE_SECONDS
+) -> AsyncIterator[str]:
+    yield "retry: 2000\n\n"
+    async with sessions.watch(session_id, after) as watch:
+        while True:
+            try:
+                event = await watch.next(timeout=keepalive)
+            except StopAsyncIteration:
+                return  # the client reconnects with Last-Event-ID
+            if event is None:
+                yield ": keep-alive\n\n"
+                continue
+            yield format_event(event)
+            if is_final(event.state):
+                return
+
+
+def last_event_id(header: str | None, query: str | None) -> int:
+    for value in (header, query):
+        if value and value.isdigit():
+            return int(value)
+    return 0
