@@ -167,3 +167,25 @@ def test_sniffers_tell_the_three_documents_apart() -> None:
     vehicles = (GOLDEN / "vehicles-sandbox.json").read_bytes()
     assert (WOZ.sniff(woz), WOZ.sniff(brp), WOZ.sniff(vehicles)) == (True, False, False)
     assert (VEHICLES.sniff(vehicles), VEHICLES.sniff(brp), VEHICLES.sniff(woz)) == (True, False, False)
+
+
+def _member_paths(value: object, path: str = "") -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.add(f"{path}.{key}")
+            found |= _member_paths(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            found |= _member_paths(item, f"{path}[]")
+    return found
+
+
+def test_sandbox_woz_objects_use_only_members_of_the_woz_bevragen_mock() -> None:
+    from databrug_sandbox.rvig import woz_test_objects
+
+    known = set().union(*(_member_paths(obj) for obj in woz_test_objects()))
+    rendered = json.loads(render_woz(citizen(suzanne(), homes=sample_homes())))
+    used = set().union(*(_member_paths(obj) for obj in rendered["_embedded"]["wozobjecten"]))
+    assert used - known == set()
+    assert {".identificatie", ".aanduiding.postcode", ".waarden[].waardepeildatum"} <= used
