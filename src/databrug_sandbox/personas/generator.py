@@ -485,6 +485,12 @@ class _Builder:
             if kind == "employed":
                 start = self._earlier_start(adult, ref, 1, 18)
                 adult.payments.append(self._job(adult, employer, start, None))
+                if plan.second_job:
+                    other = self._employer(plan, not plan.four_weekly, exclude=employer)
+                    hours = Decimal(rng.choice((8, 12, 16)))
+                    second_start = self._earlier_start(adult, ref, 0, 4)
+                    monthly = self._monthly_wage(replace(plan, part_time=False), hours)
+                    adult.payments.append(self._job(adult, other, second_start, None, monthly, hours))
             elif kind == "job_change":
                 old_employer = self._employer(plan, not plan.four_weekly)
                 new_employer = self._employer(plan, plan.four_weekly, exclude=old_employer)
@@ -512,12 +518,22 @@ class _Builder:
                 adult.payments.append(
                     self._uwv_benefit(adult, "WW", lost + timedelta(days=1), None, ww, True)
                 )
+                if plan.tw_supplement:
+                    supplement = Decimal(rng.randint(60, 320))
+                    adult.payments.append(
+                        self._uwv_benefit(adult, "TW", lost + timedelta(days=1), None, supplement, False)
+                    )
         elif kind == "wia":
             stopped = self._earlier_start(adult, self.window_start, 1, 5)
             former_wage = self._monthly_wage(plan, FULL_TIME_HOURS)
-            partial = Decimal("0.70") * former_wage * (Decimal("0.5") if plan.part_time else Decimal(1))
-            adult.payments.append(self._uwv_benefit(adult, "WIA", stopped, None, partial, False))
-            if plan.part_time:
+            if plan.full_disability:
+                full = Decimal("0.75") * former_wage
+                adult.payments.append(self._uwv_benefit(adult, "IVA", stopped, None, full, False))
+            else:
+                share = Decimal("0.5") if plan.part_time else Decimal(1)
+                partial = Decimal("0.70") * former_wage * share
+                adult.payments.append(self._uwv_benefit(adult, "WIA", stopped, None, partial, False))
+            if plan.part_time and not plan.full_disability:
                 employer = self._employer(plan, plan.four_weekly)
                 start = self._earlier_start(adult, self.window_start, 0, 2)
                 adult.payments.append(self._job(adult, employer, start, None))
@@ -731,6 +747,10 @@ def _draw_adult(
         sms_enabled=rng.random() > 0.1,
         born_abroad=rng.random() < 0.2,
         divorced=rng.random() < 0.1 and age >= 30,
+        on_call=income == "employed" and rng.random() < 0.08,
+        second_job=income == "employed" and rng.random() < 0.12,
+        full_disability=income == "wia" and rng.random() < 0.3,
+        tw_supplement=income == "ww" and rng.random() < 0.3,
     )
 
 

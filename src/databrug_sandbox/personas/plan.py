@@ -36,6 +36,9 @@ class AdultPlan:
     four_weekly: bool = False  # paid per four weeks (for job_change: the new employer)
     company_car: bool = False
     on_call: bool = False  # works via a temp agency on an on-call contract
+    second_job: bool = False  # employed: a small second job at another employer at the same time
+    full_disability: bool = False  # wia: IVA (fully and lastingly disabled) instead of WGA
+    tw_supplement: bool = False  # ww: a Toeslagenwet supplement from UWV on top of the WW
     pension_schemes: int = 1  # 0..12, including indicative (DC) schemes
     indicative_schemes: int = 0
     savings: Savings = "low"

@@ -326,6 +326,22 @@ def test_variety_of_generated_households(generated: list[Household]) -> None:
     relations = [r for h in generated for c in h.citizens() for r in c.facts.incomes.relations]
     assert any(r.kind == "benefit" and r.payroll_tax_number.startswith("810220350") for r in relations)
     assert any(r.payer_name.startswith("Gemeente ") for r in relations)
+    uwv_numbers = {
+        r.payroll_tax_number for r in relations if r.payroll_tax_number in UWV_BENEFIT_PAYROLL_NUMBERS
+    }
+    assert {"810220350L02", "810220350L04", "810220350L26", "810220350L53"} <= uwv_numbers
+    assert any(
+        len(
+            [
+                r
+                for r in c.facts.incomes.relations
+                if r.kind == "employment" and r.periods[-1].end.year == 2026
+            ]
+        )
+        >= 2
+        for h in generated
+        for c in h.citizens()
+    ), "someone has two jobs at the same time"
     assert any(p.car_private_use_value for r in relations for p in r.periods)
     scheme_counts = {len(c.facts.pensions.schemes) for h in generated for c in h.citizens()}
     assert 0 in scheme_counts
