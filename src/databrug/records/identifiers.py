@@ -43,7 +43,7 @@ def normalise_iban(value: Any) -> str:
 def normalise_postcode(value: Any) -> str:
     text = _text(value, "postcode")
     try:
-        compact = str(stdnum_postcode.validate(text))
+        compact = str(stdnum_postcode.validate(text)).replace(" ", "")
     except ValidationError as exc:
         raise ValueError(f"invalid postcode: {_reason(exc)}") from None
     return f"{compact[:4]} {compact[4:]}"

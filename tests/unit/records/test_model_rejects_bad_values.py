@@ -132,3 +132,9 @@ def test_consent_needs_a_digest_and_sources() -> None:
             sources=[],
             data_digest="sha256:" + "a" * 64,
         )
+
+
+@pytest.mark.parametrize("raw", ["3511AB", "3511 ab", " 3511  AB "])
+def test_postcode_is_normalised_with_one_space(raw: str) -> None:
+    person = Person(source_ref="src-x", bsn="999993653", name={"surname": "X"}, addresses=[{"postcode": raw}])
+    assert person.addresses[0].postcode == "3511 AB"
