@@ -87,10 +87,26 @@ def render_markdown(catalogue: dict[str, Household]) -> str:
         f"  Seeds 0–{GENERATED_BLOCKS - 1} never share a BSN.",
         "- **Payroll tax numbers** (loonheffingennummers): 9 digits passing the 11-proef + `L01`, fixed per",
         "  employer, municipality and pension payer; UWV benefits use UWV's own",
-        "  810220350L02/L04/L20/L23/L26/L53 (WW = L02, WIA (WGA) = L04 in the sandbox).",
+        "  810220350L02/L04/L20/L23/L26/L53; in the sandbox WW = L02, WIA (WGA) = L04, TW = L26 and",
+        "  WIA (IVA) = L53. Employment relations always carry insured laws and a contract type; benefit",
+        "  payers (UWV, municipality, SVB, pension funds) carry neither.",
         "- **IBANs**: real Dutch bank codes with a correct mod-97 check, but account numbers that fail the",
         "  old bank 11-proef, so they were never issued to anyone.",
         "- **WOZ object ids**: the municipality's CBS code + 8 random digits. **Plates**: XX-999-X.",
+        "",
+        "## Using them",
+        "",
+        "```python",
+        "from databrug_sandbox.personas.catalogue import CATALOGUE      # dict: key -> Household",
+        "from databrug_sandbox.personas.generator import generate_household",
+        "from databrug_sandbox.personas.directory import find_by_username, find_by_bsn",
+        "",
+        'household = CATALOGUE["retired-couple-many-pensions"]',
+        "household.applicant.facts        # databrug.records.Subject, every source_ref == SANDBOX_REF",
+        'household.key_facts["people"][0]["pension_schemes"]   # 12',
+        "```",
+        "",
+        "`databrug-sandbox personas --json` prints the same catalogue with its key facts for tools.",
         "",
         "## Generated households",
         "",
@@ -146,6 +162,6 @@ def render_markdown(catalogue: dict[str, Household]) -> str:
             if not person["state_pension"]:
                 extras.append("no AOW overview (under 25)")
             if extras:
-                lines.append(f"| {person['role']} | {'; '.join(extras)} |")
+                lines.append(f"| {person['role']}: notes | {'; '.join(extras)} |")
         lines.append("")
     return "\n".join(lines)

@@ -239,7 +239,7 @@ class _Builder:
             title=self.identity.title,
             applicant=citizens["applicant"],
             partner=citizens.get("partner"),
-            partner_kind=_partner_kind(plan),
+            partner_kind=plan.partner_kind,
             reference_date=ref,
             seed=self.identity.seed,
         )
@@ -474,7 +474,6 @@ class _Builder:
             step_down=(month_end(start) + timedelta(days=32 + 1), Decimal(70) / Decimal(75))
             if step
             else None,
-            source="uwv",
         )
 
     def _income(self, adult: _Adult, couple: bool) -> None:
@@ -576,7 +575,6 @@ class _Builder:
                 reference_year=self.ref.year,
                 year_amounts=amounts,
                 holiday_pay=False,
-                source="municipality",
             )
         )
 
@@ -627,7 +625,6 @@ class _Builder:
                 reference_year=self.ref.year,
                 year_amounts=amounts,
                 holiday_pay=False,
-                source="svb",
             )
         )
         providers = [p.name for p in self.words.pension_providers]
@@ -650,17 +647,12 @@ class _Builder:
                     reference_year=self.ref.year,
                     yearly_raise=Decimal("0.01"),
                     holiday_pay=False,
-                    source="pension",
                 )
             )
 
 
 def _full(day: date) -> FuzzyDate:
     return FuzzyDate(date=day)
-
-
-def _partner_kind(plan: HouseholdPlan) -> Literal["gehuwd", "geregistreerd", "samenwonend", "none"]:
-    return plan.partner_kind
 
 
 # -- random plans --------------------------------------------------------------------------------

@@ -90,7 +90,6 @@ class Payment:
     on_call: bool = False
     variable_pay: bool = False
     car: CompanyCar | None = None
-    source: Literal["uwv", "svb", "pension", "municipality", "employer"] = "employer"
     # Lines by period start: the same period is asked for by the UWV window and by the tax years.
     _lines: dict[date, Line | None] = field(default_factory=dict, compare=False, repr=False)
 
