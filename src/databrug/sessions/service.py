@@ -423,6 +423,10 @@ class SessionService:
             raise PairingPending()
         raise TokenInvalid()
 
+    async def touch(self, app: AppSession) -> SessionRecord:
+        """The citizen is still there (e.g. reading the review): move the idle deadline, no event."""
+        return await self._change(app.session_id, lambda rec, now: rec, None)
+
     async def mark_authenticated(self, app: AppSession, role: Role, loa: Loa) -> SessionRecord:
         """DigiD login of the applicant (``paired → authenticated``) or partner (``partner_pending →
         partner_authenticated``). A repeated login in the same phase refreshes the level of assurance."""

@@ -330,3 +330,13 @@ async def test_failure_codes_must_look_like_codes_so_no_value_reaches_an_event(e
         await env.service.fail(app.session_id, code)
     with pytest.raises(InvalidRequest):
         await env.service.source_completed(app, "applicant", "uwv", -1)
+
+
+async def test_touch_keeps_a_reading_citizen_from_idling_out(env: Env) -> None:
+    app, _ = await paired(env)
+    before = (await env.events(app.session_id))[-1].seq
+    env.clock.advance(1700)
+    await env.service.touch(app)
+    env.clock.advance(1700)
+    assert await env.service.expire_due() == []
+    assert (await env.events(app.session_id))[-1].seq == before  # touching is not an event
