@@ -684,6 +684,14 @@ def draw_plan(rng: random.Random) -> HouseholdPlan:
         if rng.random() < 0.05:
             gender = applicant.gender
         partner = _draw_adult(rng, retired, gender, near_age=applicant.age)
+    if partner is not None and "bijstand" in (applicant.income, partner.income):
+        # Bijstand is means-tested for the couple: the other partner has no income or shares the benefit.
+        shared: IncomeKind = "bijstand" if rng.random() < 0.5 else "none"
+        if applicant.income == "bijstand" and partner.income != "bijstand":
+            partner = replace(partner, income=shared, company_car=False)
+        elif partner.income == "bijstand" and applicant.income != "bijstand":
+            applicant = replace(applicant, income="bijstand", company_car=False)
+            partner = replace(partner, income=shared)
     housing = rng.choices(_HOUSING, weights=(45, 38, 17))[0]
     incomes = [a.income for a in (applicant, partner) if a is not None]
     if any(i in ("bijstand", "ww") for i in incomes) and housing == "owner" and rng.random() < 0.7:
@@ -719,6 +727,8 @@ def _draw_adult(
     else:
         age = min(age, 66)
         income = rng.choices(_WORKING_INCOMES, weights=(50, 12, 6, 5, 10, 9, 8))[0]
+        if age < 22 and income in ("job_change", "ww", "wia", "self_employed"):
+            income = "employed"  # too young for a work history that long
     max_schemes = 0 if age < 23 else min(12, (age - 20) // 3 + 1)
     schemes_count = rng.randint(0 if income in ("bijstand", "none") else 1, max(1, max_schemes))
     if income == "self_employed":

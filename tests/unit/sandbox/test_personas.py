@@ -366,3 +366,10 @@ def test_amounts_have_cents_and_no_floats(households: list[Household]) -> None:
                     assert isinstance(period.sv_wage, Decimal)
                     assert isinstance(period.hours, Decimal)
                     assert period.sv_wage.as_tuple().exponent == -2
+
+
+def test_households_on_municipal_benefit_have_no_other_wage(households: list[Household]) -> None:
+    for household in households:
+        relations = [r for c in household.citizens() for r in c.facts.incomes.relations]
+        if any(r.payer_name.startswith("Gemeente ") for r in relations):
+            assert all(r.kind == "benefit" for r in relations), household.key
