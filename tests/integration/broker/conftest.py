@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.broker_server import BrokerServer
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture
 
 from databrug.robot.journey import Persona
 from databrug.robot.setup import persona_of
 from databrug_sandbox.personas.catalogue import CATALOGUE
 from databrug_sandbox.personas.docs import catalogue_listing
 from databrug_sandbox.server import SandboxServer, SandboxSettings
-from tests.support.broker_server import BrokerServer
-from tests.support.redis_server import redis_server  # noqa: F401 - a fixture
 
 _prefixes = itertools.count()
 

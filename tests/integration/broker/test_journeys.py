@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tests.support.broker_server import BrokerServer
 
 from databrug.robot.journey import Persona, run_journey
 from databrug.robot.run import run_many
 from databrug.sessions.state import SessionState
-from tests.support.broker_server import BrokerServer
 
 ORDER = [state.value for state in SessionState]
 EXPECTED_MILESTONES = [
