@@ -201,6 +201,12 @@ class SessionMachine(RuleBasedStateMachine):
         seqs = [e.seq for e in self.run(self.store.events_after(self.session_id, 0))]
         assert seqs == list(range(1, len(seqs) + 1))
 
+    @invariant()
+    def only_the_confirmed_phone_gets_a_session(self) -> None:
+        for grant in self.grants:
+            if grant.app_token != self.confirmed:
+                assert isinstance(self.attempt(self.service.app_session(grant.app_token)), SessionError)
+
 
 SessionMachine.TestCase.settings = settings(
     max_examples=40, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
