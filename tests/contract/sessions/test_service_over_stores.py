@@ -107,3 +107,24 @@ async def test_sealed_data_survives_the_store_and_expiry_drops_it(stores: Stores
     clock.advance(service.settings.idle_timeout_seconds + 1)
     assert await SessionService(stores.b, clock).expire_due() == [app.session_id]
     assert await stores.a.blob_names(app.session_id) == []
+
+
+async def test_a_store_dump_holds_no_token_in_clear(stores: Stores) -> None:
+    clock = ManualClock()
+    service = SessionService(stores.a, clock)
+    _, page = await service.create_session("p", "r", ["uwv"])
+    qr, _ = await service.issue_pairing(page)
+    grant = await service.pair(qr)
+    fresh_qr, _ = await service.issue_pairing(page)  # a refresh, then a second, confirmed pairing
+    second = await service.pair(fresh_qr)
+    await service.confirm_pairing(page, second.code)
+
+    dumped = await stores.dump()
+
+    assert b"ses_" in dumped
+    for token in (page, qr, fresh_qr, grant.app_token, second.app_token):
+        assert token.reveal().encode() not in dumped
+    for live in (page, second.app_token):
+        assert live.hash.encode() in dumped
+    for spent in (qr, fresh_qr, grant.app_token):  # replaced or used: not even their hashes stay
+        assert spent.hash.encode() not in dumped
