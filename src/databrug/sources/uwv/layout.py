@@ -19,8 +19,10 @@ conformance notes on what independent parsers expect of the mijn.uwv.nl download
 - Blocks with the same name, payroll number, insured laws and contract type are merged (a block header
   repeated after a page break, or several contracts listed apart); periods are sorted by end date.
 
-Kind: "benefit" for UWV's own payroll numbers (810220350Lxx) and for a municipality ("Gemeente ...",
-"Sociale Dienst ...") paying without contract type and without insured laws (bijstand); else "employment".
+Kind: "benefit" for UWV's own payroll numbers (810220350Lxx), and for any payer listed without a contract type
+and without insured laws: the contract form and the employee insurances belong to an employment, so a payer
+with neither pays a benefit or a pension (a municipality's bijstand, the SVB's AOW, a pension fund).
+Everything else is "employment".
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ _BIRTH = re.compile(r"^Geboortedatum\b", re.IGNORECASE)
 _CREATED = re.compile(r"^Datum\s*:\s*(?P<value>.*)$", re.IGNORECASE)
 _BSN = re.compile(r"^(?:Burgerservicenummer|BSN)\b", re.IGNORECASE)
 _FOOTER = re.compile(r"\bVZB-\d{3}\b")
+# One cheap test per line: only lines with one of these can belong to the page frame.
+_FRAME_HINT = re.compile(
+    r"VZB-\d|Pagina|^(?:De heer|Mevrouw|Geboortedatum|Datum|Verzekeringsbericht|Burgerservicenummer|BSN)",
+    re.IGNORECASE,
+)
 _PAGE_NUMBER = re.compile(r"\bPagina\s+(?P<page>\d{1,4})\s+van\s+(?P<of>\d{1,4})$", re.IGNORECASE)
 
 # Body.
@@ -190,6 +197,9 @@ def _strip_page_frames(pages: Sequence[str], fail: Fail) -> list[Line]:
     for page_number, text in enumerate(pages, start=1):
         named = footed = False
         for line in _lines(page_number, text, fail):
+            if not _FRAME_HINT.search(line.text):
+                body.append(line)
+                continue
             salutation = _SALUTATION.match(line.text)
             if salutation:
                 name = salutation.group("name")
@@ -283,6 +293,13 @@ class _BlockReader:
 
     def feed(self, line: Line) -> None:
         text = line.text
+        if self.state == "rows" and self.block is not None:
+            # Most lines are rows: try them first (a row never looks like a block start).
+            period = _PERIOD_ROW.match(text)
+            if period:
+                self._close_row(self.block)
+                self.row = self._start_row(line, period)
+                return
         employer = _EMPLOYER.match(text)
         if employer:
             self._close_block(line)
@@ -358,11 +375,6 @@ class _BlockReader:
         text = line.text
         if _TABLE_HEADER.match(text):
             return  # repeated after a page break
-        period = _PERIOD_ROW.match(text)
-        if period:
-            self._close_row(block)
-            self.row = self._start_row(line, period)
-            return
         tokens = _car_tokens(text)
         if tokens is not None and self.row is not None:
             self.row.tokens.extend(tokens)
@@ -449,7 +461,7 @@ class _BlockReader:
         try:
             self.relations[key] = IncomeRelation(
                 source_ref=self.source_ref,
-                kind=_kind(name, block.payroll, laws, contract),
+                kind=_kind(block.payroll, laws, contract),
                 payer_name=name,
                 payroll_tax_number=block.payroll,
                 insured_laws=list(laws),
@@ -468,17 +480,11 @@ _LABELS: dict[CarLabel, str] = {
     "sv": "Sv-loon",
 }
 
-_MUNICIPAL_PAYER = re.compile(
-    r"^(?:Gemeente|Sociale Dienst|Intergemeentelijke Sociale Dienst)\b", re.IGNORECASE
-)
 
-
-def _kind(
-    name: str, payroll: str, laws: tuple[str, ...], contract: str | None
-) -> Literal["employment", "benefit"]:
+def _kind(payroll: str, laws: tuple[str, ...], contract: str | None) -> Literal["employment", "benefit"]:
     if payroll in UWV_BENEFIT_PAYROLL_NUMBERS or payroll.startswith(UWV_PAYROLL_PREFIX):
         return "benefit"
-    if _MUNICIPAL_PAYER.match(name) and contract is None and not laws:
+    if contract is None and not laws:
         return "benefit"
     return "employment"
 

@@ -186,13 +186,17 @@ def _relation(draw: st.DrawFn) -> IncomeRelation:
         payroll = "810220350" + draw(st.sampled_from(["L02", "L04", "L20", "L23", "L26", "L53"]))
     else:
         payroll = draw(_NINE_DIGITS) + draw(st.sampled_from(["L01", "L02", "L12"]))
+    laws = draw(st.lists(st.sampled_from(["WW", "ZW", "WAO/WIA", "WAZO"]), unique=True))
+    contract = draw(_CONTRACTS)
+    # What the document can tell: UWV's own numbers, or neither contract nor insurances, mean a benefit.
+    benefit = uwv or (contract is None and not laws)
     return IncomeRelation(
         source_ref=SANDBOX_REF,
-        kind="benefit" if uwv else "employment",
+        kind="benefit" if benefit else "employment",
         payer_name=draw(_NAME),
         payroll_tax_number=payroll,
-        insured_laws=draw(st.lists(st.sampled_from(["WW", "ZW", "WAO/WIA", "WAZO"]), unique=True)),
-        contract_type=draw(_CONTRACTS),
+        insured_laws=laws,
+        contract_type=contract,
         periods=draw(_periods()),
     )
 

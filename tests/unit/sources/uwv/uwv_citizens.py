@@ -1,7 +1,7 @@
 """Hand-built citizens for the verzekeringsbericht tests (until and beside the persona catalogue).
 
 Their facts follow what the document can carry: periods in ascending end-date order, and a benefit is either
-paid under one of UWV's own payroll numbers or by a municipality without contract type and insured laws.
+paid under one of UWV's own payroll numbers or by a payer listed without contract type and insured laws.
 """
 
 from __future__ import annotations
