@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from databrug_sandbox.personas.identifiers import BSNS_PER_HOUSEHOLD, CATALOGUE_BLOCKS, GENERATED_BLOCKS
+from databrug_sandbox.personas.identifiers import (
+    BSNS_PER_HOUSEHOLD,
+    CATALOGUE_BLOCKS,
+    GENERATED_BLOCKS,
+    TEST_BSNS,
+)
 from databrug_sandbox.personas.model import Household
 
 PERSON_COLUMNS = (
@@ -79,8 +84,10 @@ def render_markdown(catalogue: dict[str, Household]) -> str:
         "",
         "## Numbers",
         "",
-        "- **BSN**: all 9,091 numbers 9999xxxxx that pass the 11-proef (the RvIG test range), ascending,",
-        f"  in blocks of {BSNS_PER_HOUSEHOLD}: applicant, partner, former partner, up to four children.",
+        f"- **BSN**: the {len(TEST_BSNS):,} numbers 999900000–999969999 that pass the 11-proef, ascending:",
+        "  the RvIG test range 9999xxxxx without 99997xxxx–99999xxxx, where the RvIG's own test persons",
+        "  live.",
+        f"  In blocks of {BSNS_PER_HOUSEHOLD}: applicant, partner, former partner, up to four children.",
         f"  The catalogue owns the first {CATALOGUE_BLOCKS} blocks (entry *n* owns block *n*, so new",
         "  entries are appended); generated household *seed* owns block",
         f"  {CATALOGUE_BLOCKS} + seed mod {GENERATED_BLOCKS}.",

@@ -1,11 +1,12 @@
 """Synthetic identifiers: test-range BSNs, payroll numbers, IBANs, WOZ object ids and number plates.
 
-BSN scheme (documented in docs/personas.md): every 9-digit number 9999xxxxx that passes the 11-proef,
-in ascending order, is one slot of ``TEST_BSNS`` (9,091 numbers). Each household owns a block of
-``BSNS_PER_HOUSEHOLD`` consecutive slots: applicant, partner, former partner, up to four children.
-The first ``CATALOGUE_BLOCKS`` blocks belong to the named catalogue; the rest to generated households,
-block ``seed % GENERATED_BLOCKS``. So seeds 0..GENERATED_BLOCKS-1 never share a BSN, and a BSN tells its
-seed back (``seed_for_bsn``).
+BSN scheme (documented in docs/personas.md): every 9-digit number from 999900000 to 999969999 that
+passes the 11-proef, in ascending order, is one slot of ``TEST_BSNS``. That is the RvIG test range
+9999xxxxx without 99997xxxx–99999xxxx, where the RvIG's own test persons live (the sandbox serves some
+of them too). Each household owns a block of ``BSNS_PER_HOUSEHOLD`` consecutive slots: applicant,
+partner, former partner, up to four children. The first ``CATALOGUE_BLOCKS`` blocks belong to the named
+catalogue; the rest to generated households, block ``seed % GENERATED_BLOCKS``. So seeds
+0..GENERATED_BLOCKS-1 never share a BSN, and a BSN tells its seed back (``seed_for_bsn``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
 BSNS_PER_HOUSEHOLD = 7
+RVIG_PERSONS_FROM = 7_000  # 9999 7000x and up: the RvIG test persons' numbers, never ours
 CATALOGUE_BLOCKS = 40
 APPLICANT, PARTNER, FORMER_PARTNER, FIRST_CHILD = 0, 1, 2, 3
 MAX_CHILDREN = BSNS_PER_HOUSEHOLD - FIRST_CHILD
@@ -24,9 +26,9 @@ MAX_CHILDREN = BSNS_PER_HOUSEHOLD - FIRST_CHILD
 
 @cache
 def _test_bsns() -> tuple[str, ...]:
-    """All 9999xxxxx numbers passing the 11-proef, ascending: one check digit per 8-digit prefix."""
+    """The numbers 999900000–999969999 passing the 11-proef, ascending: one check digit per 8-digit prefix."""
     numbers = []
-    for middle in range(10_000):
+    for middle in range(RVIG_PERSONS_FROM):
         digits = f"9999{middle:04d}"
         total = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True))
         check = total % 11
