@@ -166,7 +166,7 @@ class RedisSessionStore:
         pool = aioredis.BlockingConnectionPool.from_url(
             url, max_connections=max_connections, timeout=pool_timeout, decode_responses=False
         )
-        return cls(aioredis.Redis(connection_pool=pool), prefix=prefix)
+        return cls(aioredis.Redis.from_pool(pool), prefix=prefix)  # the client owns and closes the pool
 
     # -- keys
 
