@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +44,12 @@ class Endpoints:
     provider_id: str
     client_secret: str
     private_jwks: dict[str, Any]
+    citizen_broker_url: str | None = None
+    """Where the citizen's browsers go when not to the provider's broker (another process, a balancer)."""
+
+    @property
+    def citizen_url(self) -> str:
+        return (self.citizen_broker_url or self.broker_url).rstrip("/")
 
 
 @dataclass
@@ -107,7 +114,7 @@ def _expect(page: Page, path: str, what: str) -> Page:
 
 
 async def _digid_login(phone: Browser, endpoints: Endpoints, login: Login) -> Page:
-    page = await phone.get(f"{endpoints.broker_url}/app/digid/login")
+    page = await phone.get(f"{endpoints.citizen_url}/app/digid/login")
     form = page.form_to("")
     if form is None or "username" not in form.inputs:
         raise JourneyFailed(f"DigiD login page not shown (HTTP {page.status})")
@@ -143,8 +150,13 @@ async def _collect(phone: Browser, endpoints: Endpoints, page: Page, mode: Fetch
 
 
 async def run_journey(
-    persona: Persona, endpoints: Endpoints, mode: FetchMode = "parallel", phone_only: bool = False
+    persona: Persona,
+    endpoints: Endpoints,
+    mode: FetchMode = "parallel",
+    phone_only: bool = False,
+    on_created: Callable[[str], None] | None = None,
 ) -> JourneyResult:
+    """One journey; ``on_created(session_id)`` runs as soon as the session exists (e.g. to start watching)."""
     result = JourneyResult(persona=persona.key)
     steps = _Steps(result)
     desktop, phone = Browser(DESKTOP_UA), Browser(PHONE_UA)
@@ -158,9 +170,12 @@ async def run_journey(
         with steps.step("provider creates session"):
             created = await provider.create_session(reference=f"robot-{persona.key}")
             result.session_id = created.id
+            if on_created is not None:
+                on_created(created.id)
+            start_link = endpoints.citizen_url + created.citizen_url[created.citizen_url.index("/start") :]
         if phone_only:
             with steps.step("phone opens the invitation"):
-                page = await phone.get(created.citizen_url)
+                page = await phone.get(start_link)
                 page = await phone.get(page.url.replace("/c/info", "/c/install"))
                 form = page.form_to("/c/phone-start")
                 if form is None:
@@ -168,27 +183,27 @@ async def run_journey(
                 page = await phone.submit(page, form)
         else:
             with steps.step("computer opens the invitation"):
-                _expect(await desktop.get(created.citizen_url), "/c/info", "info page")
-                await desktop.get(f"{endpoints.broker_url}/c/checklist")
-                await desktop.get(f"{endpoints.broker_url}/c/install")
-                qr = _expect(await desktop.get(f"{endpoints.broker_url}/c/qr"), "/c/qr", "QR page")
+                _expect(await desktop.get(start_link), "/c/info", "info page")
+                await desktop.get(f"{endpoints.citizen_url}/c/checklist")
+                await desktop.get(f"{endpoints.citizen_url}/c/install")
+                qr = _expect(await desktop.get(f"{endpoints.citizen_url}/c/qr"), "/c/qr", "QR page")
                 token = qr.text("pairing-token")
                 if not token:
                     raise JourneyFailed("no QR code on the computer page")
             with steps.step("phone scans the QR code"):
-                page = await phone.get(f"{endpoints.broker_url}/app/pair?t={token}")
+                page = await phone.get(f"{endpoints.citizen_url}/app/pair?t={token}")
                 form = page.form_to("/app/pair")
                 if form is None:
                     raise JourneyFailed("no pairing form")
                 code_page = _expect(await phone.submit(page, form), "/app/pairing", "pairing")
                 code = code_page.text("pairing-code").replace(" ", "")
             with steps.step("computer confirms the pairing code"):
-                confirm = await desktop.get(f"{endpoints.broker_url}/c/qr")
+                confirm = await desktop.get(f"{endpoints.citizen_url}/c/qr")
                 form = confirm.form_to("/c/confirm")
                 if form is None:
                     raise JourneyFailed("the computer does not ask for the code")
                 _expect(await desktop.submit(confirm, form, code=code), "/c/progress", "confirmation")
-                page = await phone.get(f"{endpoints.broker_url}/app/pairing")
+                page = await phone.get(f"{endpoints.citizen_url}/app/pairing")
         with steps.step("applicant logs in with DigiD"):
             page = _expect(
                 await _digid_login(phone, endpoints, persona.applicant), "/app/sources", "DigiD login"
