@@ -80,7 +80,7 @@ _SALUTATION = re.compile(
 )
 _BIRTH = re.compile(r"^Geboortedatum\b", re.IGNORECASE)
 _CREATED = re.compile(r"^Datum\s*:\s*(?P<value>.*)$", re.IGNORECASE)
-_BSN = re.compile(r"^(?:Burgerservicenummer|BSN)\b", re.IGNORECASE)
+_BSN = re.compile(r"^(?:Burgerservicenummer|BSN)\b\s*:?\s*(?P<value>.*)$", re.IGNORECASE)
 _FOOTER = re.compile(r"\bVZB-\d{3}\b")
 # One cheap test per line: only lines with one of these can belong to the page frame.
 _FRAME_HINT = re.compile(
@@ -147,15 +147,17 @@ def parse_text(
     *,
     source_ref: str,
     fail: Fail,
+    subject_bsn: str | None = None,
 ) -> list[IncomeRelation]:
     """Read the extracted text of each page into one ``IncomeRelation`` per employer or benefit payer.
 
     ``fail(location, expected)`` must raise (the parser turns it into ``DocumentInvalid``); it is called
-    for the first thing that does not fit the layout.
+    for the first thing that does not fit the layout. ``subject_bsn``, when known, must match a BSN the
+    header carries (the regular variant has one): someone else's verzekeringsbericht is refused.
     """
     if not pages:
         fail("document", "at least one page")
-    body = _strip_page_frames(pages, fail)
+    body = _strip_page_frames(pages, fail, subject_bsn)
     section = next((i for i, line in enumerate(body) if _SECTION.match(line.text)), None)
     if section is None:
         fail("document", "the section heading 'Loongegevens'")
@@ -186,7 +188,7 @@ def _lines(page_number: int, text: str, fail: Fail) -> Iterator[Line]:
             yield Line(page_number, number, clean)
 
 
-def _strip_page_frames(pages: Sequence[str], fail: Fail) -> list[Line]:
+def _strip_page_frames(pages: Sequence[str], fail: Fail, subject_bsn: str | None) -> list[Line]:
     """The body lines of all pages; every page must carry the header and the VZB footer.
 
     Requiring the frame on every page is what catches a page whose text could not be read (garbled or
@@ -222,7 +224,15 @@ def _strip_page_frames(pages: Sequence[str], fail: Fail) -> list[Line]:
             if _FOOTER.search(line.text):
                 footed = True
                 continue
-            if numbering or _TITLE.match(line.text) or _BIRTH.match(line.text) or _BSN.match(line.text):
+            bsn = _BSN.match(line.text)
+            if bsn:
+                # Compared, never kept: the BSN comes from BRP.
+                if subject_bsn is not None and re.sub(r"[\s.]", "", bsn.group("value")) != subject_bsn:
+                    fail(
+                        line.where, "the verzekeringsbericht of the logged-in citizen (another BSN is in it)"
+                    )
+                continue
+            if numbering or _TITLE.match(line.text) or _BIRTH.match(line.text):
                 continue
             body.append(line)
         if not named:

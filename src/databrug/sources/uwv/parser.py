@@ -5,8 +5,10 @@ lock: PDFium is not thread-safe), and ``parse_text`` (in ``layout``) reads that 
 not the source of truth for the person (BRP is): only ``incomes.relations`` is returned; the person header is
 only checked to carry the same name on every page.
 
-A BSN in the document is not a reason to refuse it: the IBL variant carries none, the regular download does,
-and Databrug has the BSN from BRP anyway. Header lines holding it are dropped unread.
+A BSN in the document is not by itself a reason to refuse it: the IBL variant carries none, the regular
+download does, and Databrug has the BSN from BRP anyway. A header BSN is only compared with the logged-in
+citizen's (``ParseContext.subject_bsn``), so an upload of someone else's verzekeringsbericht is refused; it is
+never returned or kept.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class VerzekeringsberichtParser:
             pages,
             source_ref=source_id(context.subject, "verzekeringsbericht"),
             fail=invalid(context.filename),
+            subject_bsn=context.subject_bsn,
         )
         entry = make_entry(
             data=data,

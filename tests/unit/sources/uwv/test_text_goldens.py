@@ -105,3 +105,14 @@ def test_a_line_longer_than_the_limit_is_refused() -> None:
     with pytest.raises(DocumentInvalid) as caught:
         parse_text([text], source_ref=REF, fail=invalid())
     assert caught.value.location == "page 1, line 3"
+
+
+def test_a_header_bsn_must_be_the_logged_in_citizens() -> None:
+    pages = pages_of(GOLDEN / "regular-variant-with-bsn.txt")
+    own = parse_text(pages, source_ref=REF, fail=invalid(), subject_bsn="999990019")
+    assert [r.model_dump(mode="json") for r in own] == expected_relations("regular-variant-with-bsn")
+    with pytest.raises(DocumentInvalid) as caught:
+        parse_text(pages, source_ref=REF, fail=invalid(), subject_bsn="999990020")
+    assert caught.value.location == "page 1, line 3"
+    assert "logged-in citizen" in caught.value.expected
+    assert "999990019" not in str(caught.value)
