@@ -47,6 +47,7 @@ fuzz: install
 	$(BIN)/python -m bench.fuzz_parsers --inputs 100000
 
 schema: install
+	$(BIN)/databrug openapi > docs/api/openapi.json
 	$(BIN)/databrug schema > docs/schema/data-package-1.0.schema.json
 
 clean:

@@ -58,6 +58,13 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from databrug.web.openapi import openapi_text
+
+    sys.stdout.write(openapi_text())
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
@@ -187,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parse.add_argument("--pretty", action="store_true", help="print a readable table instead of JSON")
     parse.set_defaults(handler=_cmd_parse)
+
+    openapi = commands.add_parser(
+        "openapi", help="print the provider API's OpenAPI document", description="Print the OpenAPI JSON."
+    )
+    openapi.set_defaults(handler=_cmd_openapi)
 
     serve = commands.add_parser(
         "serve",
