@@ -1,1 +1,1 @@
-"""The demo provider (Gezondverzekerd.nl-like) site and back office."""
+"""Gezondverzekerd.nl-like demo provider: site, back office, eligibility; integrates via databrug.sdk."""
