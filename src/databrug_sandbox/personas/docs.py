@@ -120,7 +120,10 @@ def render_markdown(catalogue: dict[str, Household]) -> str:
         "`generate_household(seed)` builds any number of further households (seed ≥ 0). Their DigiD",
         "usernames are `gen-<seed>-a` (applicant) and `gen-<seed>-p` (partner, when there is one); the",
         "password is `Proef-` + the last four digits of the person's BSN. The sandbox regenerates them",
-        "from the username, so they need no storage.",
+        "from the username, so they need no storage. Seeds 0–"
+        f"{GENERATED_BLOCKS - 1} have BSNs of their own; a larger seed",
+        "shares them with seed mod " + f"{GENERATED_BLOCKS} (a BSN lookup then finds the household that",
+        "logged in most recently).",
         "",
         "## Key facts: definitions",
         "",
