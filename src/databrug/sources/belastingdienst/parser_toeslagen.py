@@ -115,10 +115,10 @@ def _allowance(item: Any, path: str, source_ref: str, located: _Located) -> Allo
     if not isinstance(item, dict):
         located.fail(path, "a toeslag object")
     kind = item.get("soort")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # a list or object is unhashable: no `in` on it
         located.fail(f"{path}.soort", "one of " + ", ".join(KINDS))
     status = item.get("status")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         located.fail(f"{path}.status", "one of " + ", ".join(STATUSES))
     year = item.get("jaar")
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
