@@ -7,6 +7,7 @@ mutation whose point is being too large.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import re
@@ -222,7 +223,7 @@ def xml_tree(rng: random.Random, data: bytes, donors: Sequence[bytes]) -> bytes:
         parent.remove(element)
     elif action == 1 and parent is not None:
         for _ in range(rng.choice((1, 5, 500))):
-            parent.append(_xml_tree(etree.tostring(element)))
+            parent.append(copy.deepcopy(element))
     elif action == 2:
         element.tag = rng.choice(("x", "{urn:other}" + etree.QName(element).localname, element.tag.upper()))
     elif action == 3:
