@@ -14,7 +14,9 @@ from databrug.sessions.model import SessionRecord
 from databrug.sessions.qr import qr_svg
 from databrug.sessions.state import SessionState
 from databrug.sessions.tokens import PageToken
-from databrug.web.context import render, set_private_cookie
+from databrug.web import pairing_codes
+from databrug.web.context import language, render, set_private_cookie
+from databrug.web.i18n import translate
 from databrug.web.provider_api import broker_of
 from databrug.web.sse import event_stream, last_event_id
 
@@ -89,7 +91,12 @@ async def install(
     record = await _record(broker, token)
     provider = broker.provider(record.provider_id)
     return render(
-        request, "computer/install.html", "install.title", provider=provider, on_phone=is_phone(user_agent)
+        request,
+        "computer/install.html",
+        "install.title",
+        provider=provider,
+        on_phone=is_phone(user_agent),
+        app_url=f"{broker.settings.broker_url()}/app/",
     )
 
 
@@ -112,8 +119,9 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
     if scanned:
         return render(request, "computer/confirm.html", "confirm.title", provider=provider, error=None)
     pairing, expires_at = await broker.sessions.issue_pairing(token)
+    short_code = await pairing_codes.attach(broker.sessions.store, broker.secret, record.session_id, pairing)
     url = f"{broker.settings.broker_url()}/app/pair?t={pairing.reveal()}"
-    svg = qr_svg(url, title="QR")
+    svg = qr_svg(url, title=translate(language(request), "qr.alt"))
     refresh = max(10, int((expires_at - broker.sessions.clock.now()).total_seconds()) - 15)
     return render(
         request,
@@ -121,8 +129,9 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
         "qr.title",
         provider=provider,
         qr_svg=svg,
-        pairing_token=pairing.reveal(),
+        short_code=pairing_codes.display(short_code),
         refresh_seconds=refresh,
+        expires_in=int((expires_at - broker.sessions.clock.now()).total_seconds()),
     )
 
 

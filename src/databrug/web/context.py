@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -42,7 +43,8 @@ def render(
             "lang": lang,
             "t": t,
             "title": t(title_key),
-            "languages": [(code, LANGUAGE_LABELS[code]) for code in LANGUAGES],
+            "languages": [(code, LANGUAGE_LABELS[code], _switch_href(request, code)) for code in LANGUAGES],
+            "in_app": request.url.path.startswith("/app"),
             **context,
         },
         status_code=status_code,
@@ -50,6 +52,16 @@ def render(
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
+
+
+def _switch_href(request: Request, code: Language) -> str:
+    """The same page in another language. A page shown after a form post cannot be fetched again, so its
+    switch goes to the start of the app or of the computer pages (both pick up where the person is)."""
+    if request.method != "GET":
+        path = "/app/" if request.url.path.startswith("/app") else "/c/info"
+        return f"{path}?lang={code}"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*params, ('lang', code)])}"
 
 
 def set_private_cookie(request: Request, response: Response, name: str, value: str, path: str) -> None:

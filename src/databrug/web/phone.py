@@ -12,6 +12,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass
+from importlib import resources
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -22,8 +23,8 @@ from databrug.collection.review import review_groups
 from databrug.consent import consent_statement
 from databrug.identity.oidc import LoginRequest
 from databrug.records import SOURCE_NAMES, Role, SourceName
-from databrug.sessions.errors import SessionError, TokenInvalid
-from databrug.sessions.model import SourceStatus
+from databrug.sessions.errors import PairingTokenInvalid, SessionError, TokenInvalid
+from databrug.sessions.model import SourceProgress, SourceStatus
 from databrug.sessions.sealing import new_session_key, open_sealed, seal
 from databrug.sessions.service import AppSession
 from databrug.sessions.state import SessionState
@@ -31,7 +32,10 @@ from databrug.sessions.tokens import AppToken, PairingToken
 from databrug.sources.errors import SourceError
 from databrug.sources.parsing import MAX_DOCUMENT_BYTES
 from databrug.sources.upload import parse_upload
+from databrug.web import pairing_codes
 from databrug.web.context import language, render, set_private_cookie
+from databrug.web.errors import CATALOGUE
+from databrug.web.i18n import translate
 from databrug.web.provider_api import broker_of
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -118,6 +122,53 @@ def _auth(request: Request, phone: Phone, role: Role) -> dict[str, Any] | None:
     return auth
 
 
+# -- the installable app: manifest and service worker (static files only; see static/sw.js)
+
+
+@router.get("/manifest.webmanifest")
+async def manifest(request: Request) -> Response:
+    lang = language(request)
+    icons = [
+        {"src": f"/static/icons/icon-{size}.png", "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ] + [
+        {
+            "src": f"/static/icons/icon-maskable-{size}.png",
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+        for size in (192, 512)
+    ]
+    body = {
+        "name": translate(lang, "manifest.name"),
+        "short_name": translate(lang, "brand.name"),
+        "description": translate(lang, "manifest.description"),
+        "lang": lang,
+        "id": "/app/",
+        "start_url": "/app/",
+        "scope": "/app/",
+        "display": "standalone",
+        "display_override": ["fullscreen", "standalone"],
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#154273",
+        "icons": icons,
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/sw.js")
+async def service_worker() -> Response:
+    """Served under /app/ so it may control the app's pages (a worker's scope is its own folder)."""
+    script = resources.files("databrug.web").joinpath("static/sw.js").read_bytes()
+    return Response(script, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
 # -- pairing
 
 
@@ -149,11 +200,24 @@ async def pair_page(request: Request, t: Annotated[str, Query(max_length=80)] = 
 async def pair(request: Request, broker: BrokerDep, t: Annotated[str, Form(max_length=80)]) -> Response:
     client = request.client.host if request.client else "unknown"
     await broker.sessions.check_rate(f"pair:{client}", 30, 60)
-    grant = await broker.sessions.pair(PairingToken.parse(t.strip()))
+    grant = await broker.sessions.pair(await _pairing_token(broker, t))
     response = RedirectResponse("/app/pairing", status_code=303)
     begin_app(request, grant.app_token.reveal(), response)
     set_private_cookie(request, response, "dbc", grant.code, COOKIE_PATH)
     return response
+
+
+async def _pairing_token(broker: Broker, typed: str) -> PairingToken:
+    """What the QR code carries (the link or its token), or the short code typed from the computer screen."""
+    text = typed.strip()
+    if "t=dbq_" in text:
+        text = text.split("t=", 1)[1].split("&", 1)[0]
+    if text.startswith(PairingToken.prefix):
+        return PairingToken.parse(text)
+    code = pairing_codes.normalise(text)
+    if code is None:
+        raise PairingTokenInvalid()
+    return await pairing_codes.resolve(broker.sessions.store, broker.secret, code)
 
 
 @router.get("/pairing")
@@ -232,6 +296,7 @@ async def sources(request: Request, broker: BrokerDep, current: PhoneDep) -> Res
     finished = logged_in and all(
         s is not None and s.status in (SourceStatus.DONE, SourceStatus.SKIPPED) for s in statuses.values()
     )
+    failed = [src for src, s in statuses.items() if s is not None and s.status is SourceStatus.FAILED]
     return render(
         request,
         "phone/sources.html",
@@ -242,7 +307,24 @@ async def sources(request: Request, broker: BrokerDep, current: PhoneDep) -> Res
         statuses=statuses,
         optional=set(provider.optional_sources),
         finished=finished,
+        failed=failed,
+        uploaded=await _uploaded_sources(broker, current, role, statuses) if logged_in else set(),
+        known_errors=CATALOGUE,
     )
+
+
+async def _uploaded_sources(
+    broker: Broker, current: Phone, role: Role, statuses: dict[SourceName, SourceProgress | None]
+) -> set[SourceName]:
+    """Sources whose data came from a document the citizen uploaded, so the list can say so."""
+    uploaded: set[SourceName] = set()
+    for source, progress in statuses.items():
+        if progress is None or progress.status is not SourceStatus.DONE:
+            continue
+        collected = await broker.collected(current.app, current.key, role, source)
+        if collected and any(doc.entry.origin == "uploaded" for doc in collected.documents):
+            uploaded.add(source)
+    return uploaded
 
 
 def _credentials(request: Request, current: Phone) -> tuple[Role, str, str]:
@@ -307,7 +389,9 @@ async def upload_source(
         )
     except SourceError as error:
         await broker.sessions.source_failed(current.app, role, source, error.code)
-        return RedirectResponse(f"/app/sources?upload_error={error.code}#{source}", status_code=303)
+        return RedirectResponse(
+            f"/app/sources?upload_error={error.code}&source={source}#{source}", status_code=303
+        )
     await broker.upload(current.app, current.key, role, source, parsed, data)
     return RedirectResponse(f"/app/sources#{source}", status_code=303)
 
