@@ -12,12 +12,14 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
+from redis import asyncio as aioredis
 
-from databrug.broker import Broker
+from databrug.broker import Broker, SessionEventForwarder
 from databrug.collection.runner import Collector
 from databrug.config import Settings
-from databrug.delivery.outbox import MemoryOutbox
-from databrug.delivery.webhooks import WebhookSender
+from databrug.delivery.outbox import MemoryOutbox, Outbox
+from databrug.delivery.redis_outbox import RedisOutbox
+from databrug.delivery.webhooks import RetrySchedule, WebhookSender
 from databrug.identity.oidc import DigidClient
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.memory import MemorySessionStore
@@ -56,12 +58,21 @@ def session_store(settings: Settings) -> SessionStore:
     return MemorySessionStore()
 
 
+def outbox(settings: Settings) -> Outbox:
+    if settings.session_store == "redis":
+        client = aioredis.Redis.from_url(settings.redis_url, decode_responses=False)
+        return RedisOutbox(client, prefix=f"{settings.redis_prefix}:")
+    return MemoryOutbox()
+
+
 def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Broker:
     http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
     registry = ProviderRegistry.load(settings.providers_file)
     secret = broker_secret(settings)
+    events = SessionEventForwarder()
     sessions = SessionService(
         store or session_store(settings),
+        on_event=events,
         settings=SessionSettings(
             lifetime_seconds=settings.session_lifetime_seconds,
             idle_timeout_seconds=settings.idle_timeout_seconds,
@@ -74,17 +85,24 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
         provider = registry.find(provider_id)
         return provider.webhook_secrets if provider else ()
 
-    return Broker(
+    broker = Broker(
         settings=settings,
         sessions=sessions,
         registry=registry,
         digid=DigidClient(http, settings.digid_issuer_url(), settings.digid_client_id),
         collector=Collector(http, settings.portals_base()),
-        webhooks=WebhookSender(http, MemoryOutbox(), webhook_secrets),
+        webhooks=WebhookSender(
+            http,
+            outbox(settings),
+            webhook_secrets,
+            RetrySchedule(base=settings.webhook_retry_base_seconds, cap=settings.webhook_retry_cap_seconds),
+        ),
         http=http,
         secret=secret,
         receipt_key=receipt_signing_key(secret),
     )
+    events.broker = broker
+    return broker
 
 
 async def run_background(broker: Broker, stop: asyncio.Event) -> None:

@@ -22,10 +22,10 @@ from databrug.collection.partner import expected_partner_bsn
 from databrug.collection.runner import Collector, FetchedDocument
 from databrug.config import Settings
 from databrug.consent import ConsentReceipt, Language, consent_receipt, make_consent
-from databrug.delivery.events import package_deleted, package_ready
+from databrug.delivery.events import package_deleted, package_ready, session_event
 from databrug.delivery.jwe import SealedPackage, seal_package
 from databrug.delivery.package import build_package
-from databrug.delivery.receipts import DeletionReceipt, sign_receipt
+from databrug.delivery.receipts import DeletionReason, DeletionReceipt, sign_receipt
 from databrug.delivery.webhooks import WebhookSender
 from databrug.identity.oidc import DigidClient
 from databrug.records import (
@@ -39,6 +39,7 @@ from databrug.records import (
 from databrug.registrations.model import ProviderRegistration
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.errors import SessionError
+from databrug.sessions.events import SessionEvent
 from databrug.sessions.model import SessionRecord
 from databrug.sessions.service import AppSession, SessionService
 from databrug.sources.errors import SourceError
@@ -106,6 +107,36 @@ def count_records(subject: Subject) -> int:
         + len(subject.assets.vehicles)
         + len(subject.assets.bank_balances)
     )
+
+
+class SessionEventForwarder:
+    """Every session event this process emits also goes to the provider's webhook (ids and counts only)."""
+
+    def __init__(self) -> None:
+        self.broker: Broker | None = None
+
+    async def __call__(self, record: SessionRecord, event: SessionEvent) -> None:
+        broker = self.broker
+        if broker is None:
+            return
+        provider = broker.registry.find(record.provider_id)
+        if provider is None or not provider.webhook_url:
+            return
+        extra = {
+            "subject": event.subject,
+            "source": event.source,
+            "code": event.code,
+            "reference": record.reference,
+        }
+        webhook = session_event(
+            record.session_id, event.seq, event.type.value, event.state.value, event.at, event.counts, extra
+        )
+        deadline = datetime.now(UTC) + timedelta(seconds=provider.pickup_window_seconds)
+        await broker.webhooks.enqueue(provider.id, provider.webhook_url, webhook, deadline)
+        if event.type.value in ("session.expired", "session.cancelled") and record.package_sha256:
+            await broker.announce_deletion(
+                record, "expired" if event.type.value == "session.expired" else "cancelled"
+            )
 
 
 @dataclass
@@ -260,20 +291,26 @@ class Broker:
         ciphertext = await self.sessions.load_package(session_id, provider_id)
         if ciphertext is None:
             raise BrokerError("package_not_ready", "there is no package to acknowledge")
-        package_id = package_id_for(session_id)
-        await self.sessions.acknowledge(session_id, provider_id)
+        record = await self.sessions.acknowledge(session_id, provider_id)
+        return await self.announce_deletion(record, "acknowledged", hashlib.sha256(ciphertext).hexdigest())
+
+    async def announce_deletion(
+        self, record: SessionRecord, reason: DeletionReason, ciphertext_sha256: str | None = None
+    ) -> str:
+        """A signed deletion receipt for the package, also sent to the provider's webhook."""
+        package_id = package_id_for(record.session_id)
         receipt = DeletionReceipt(
-            session_id=session_id,
+            session_id=record.session_id,
             package_id=package_id,
-            provider_id=provider_id,
-            ciphertext_sha256=hashlib.sha256(ciphertext).hexdigest(),
+            provider_id=record.provider_id,
+            ciphertext_sha256=ciphertext_sha256 or record.package_sha256 or "0" * 64,
             deleted_at=datetime.now(UTC),
-            reason="acknowledged",
+            reason=reason,
         )
         signed = sign_receipt(receipt, self.receipt_key)
-        provider = self.provider(provider_id)
-        if provider.webhook_url:
-            event = package_deleted(session_id, package_id, "acknowledged", signed)
+        provider = self.registry.find(record.provider_id)
+        if provider is not None and provider.webhook_url:
+            event = package_deleted(record.session_id, package_id, reason, signed)
             await self.webhooks.enqueue(
                 provider.id, provider.webhook_url, event, datetime.now(UTC) + timedelta(hours=1)
             )

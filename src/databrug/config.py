@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     pickup_window_seconds: int = 24 * 3600
     expiry_sweep_seconds: float = 15.0
     webhook_poll_seconds: float = 1.0
+    webhook_retry_base_seconds: float = 5.0
+    webhook_retry_cap_seconds: float = 3600.0
 
     provider_database_url: str = "sqlite:///var/provider.sqlite3"
     mail_port: int = 8725

@@ -72,6 +72,8 @@ class SessionRecord(_Model):
     lifetime_ends_at: datetime
     """The latest an unfinished session may live, set at creation."""
     delivered_at: datetime | None = None
+    package_sha256: str | None = None
+    """SHA-256 of the sealed package (ciphertext), for the deletion receipt once it is gone."""
     sources: list[SourceName]
     partner_mode: PartnerMode = "off"
     partner_expected: bool = False

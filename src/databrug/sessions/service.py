@@ -14,10 +14,11 @@ Every change is one compare-and-set update of the record, then an event appended
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,6 +78,7 @@ from databrug.sessions.tokens import (
 log = logging.getLogger(__name__)
 
 S = SessionState
+EventListener = Callable[[SessionRecord, SessionEvent], Awaitable[None]]
 Loa = Literal["basis", "midden", "substantieel"]
 
 _APPLICANT_PHASE = frozenset({S.AUTHENTICATED, S.COLLECTING})
@@ -177,11 +179,17 @@ class SessionWatch:
 
 class SessionService:
     def __init__(
-        self, store: SessionStore, clock: Clock | None = None, settings: SessionSettings | None = None
+        self,
+        store: SessionStore,
+        clock: Clock | None = None,
+        settings: SessionSettings | None = None,
+        on_event: EventListener | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.settings = settings or SessionSettings()
+        self.on_event = on_event
+        """Called with every event this process emits (e.g. to queue the provider's webhook), once."""
 
     # -- creation and the provider's face
 
@@ -577,6 +585,7 @@ class SessionService:
         def deliver(rec: SessionRecord, now: datetime) -> SessionRecord:
             rec = self._to(rec, S.DELIVERED)
             rec.delivered_at = now
+            rec.package_sha256 = hashlib.sha256(encrypted_package).hexdigest()
             return rec
 
         try:
@@ -757,6 +766,8 @@ class SessionService:
         )
         await self.store.append_event(event, history=self.settings.event_history)
         await self.store.publish(event)
+        if self.on_event is not None:
+            await self.on_event(record, event)
         log.debug("session %s event %s state %s", record.session_id, kind.value, record.state.value)
 
     async def _end(

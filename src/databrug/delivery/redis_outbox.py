@@ -1,0 +1,132 @@
+"""The webhook outbox in Redis: shared by every broker process, surviving a process that dies mid-retry.
+
+Keys (``<prefix>outbox:``): ``d:<id>`` the pending delivery (JSON), ``due`` a sorted set of ids scored by the
+time they may next be tried (a claim moves the score to the lease's end, so a dead process's claim simply
+falls due again), ``done:<id>`` the outcome, kept a week so a repeated ``add`` stays refused.
+Bodies are event envelopes only (ids, states, counts): no personal data is stored here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis import asyncio as aioredis
+
+from databrug.delivery.outbox import FinishedDelivery, Outcome, PendingDelivery
+
+DONE_TTL_SECONDS = 7 * 24 * 3600
+
+_ADD = """
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+_CLAIM = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, id in ipairs(ids) do
+  local body = redis.call('GET', ARGV[4] .. id)
+  if body then
+    redis.call('ZADD', KEYS[1], ARGV[2], id)
+    table.insert(out, body)
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+"""
+
+
+def _encode(delivery: PendingDelivery) -> str:
+    data: dict[str, Any] = asdict(delivery)
+    data["body"] = base64.b64encode(delivery.body).decode("ascii")
+    for name in ("deadline", "next_attempt_at", "leased_until"):
+        value = data[name]
+        data[name] = value.isoformat() if value is not None else None
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _decode(text: str | bytes) -> PendingDelivery:
+    data = json.loads(text)
+    data["body"] = base64.b64decode(data["body"])
+    for name in ("deadline", "next_attempt_at", "leased_until"):
+        if data[name] is not None:
+            data[name] = datetime.fromisoformat(data[name])
+    return PendingDelivery(**data)
+
+
+class RedisOutbox:
+    def __init__(self, client: aioredis.Redis, prefix: str = "databrug:") -> None:
+        self._redis = client
+        self._base = f"{prefix}outbox:"
+        self._due = self._base + "due"
+        self._add = client.register_script(_ADD)
+        self._claim = client.register_script(_CLAIM)
+
+    def _key(self, event_id: str) -> str:
+        return f"{self._base}d:{event_id}"
+
+    def _done(self, event_id: str) -> str:
+        return f"{self._base}done:{event_id}"
+
+    async def add(self, delivery: PendingDelivery) -> bool:
+        ttl = max(60, int((delivery.deadline - delivery.next_attempt_at).total_seconds()) + 86400)
+        added = await self._add(
+            keys=[self._key(delivery.event_id), self._due, self._done(delivery.event_id)],
+            args=[_encode(delivery), delivery.next_attempt_at.timestamp(), delivery.event_id, ttl],
+        )
+        return bool(added)
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:
+        leased_until = now + lease
+        raw = await self._claim(
+            keys=[self._due], args=[now.timestamp(), leased_until.timestamp(), limit, self._base + "d:"]
+        )
+        return [replace(_decode(item), leased_until=leased_until) for item in raw]
+
+    async def reschedule(
+        self, event_id: str, *, attempts: int, next_attempt_at: datetime, last_status: int | None
+    ) -> None:
+        raw = await self._redis.get(self._key(event_id))
+        if raw is None:
+            return
+        updated = replace(
+            _decode(raw),
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            last_status=last_status,
+            leased_until=None,
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key(event_id), _encode(updated), keepttl=True)
+            pipe.zadd(self._due, {event_id: next_attempt_at.timestamp()})
+            await pipe.execute()
+
+    async def finish(self, event_id: str, outcome: Outcome, attempts: int, at: datetime) -> None:
+        record = json.dumps({"outcome": outcome, "attempts": attempts, "finished_at": at.isoformat()})
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._key(event_id))
+            pipe.zrem(self._due, event_id)
+            pipe.set(self._done(event_id), record, ex=DONE_TTL_SECONDS)
+            await pipe.execute()
+
+    async def get(self, event_id: str) -> PendingDelivery | FinishedDelivery | None:
+        raw = await self._redis.get(self._key(event_id))
+        if raw is not None:
+            return _decode(raw)
+        done = await self._redis.get(self._done(event_id))
+        if done is None:
+            return None
+        data = json.loads(done)
+        return FinishedDelivery(
+            event_id, data["outcome"], data["attempts"], datetime.fromisoformat(data["finished_at"])
+        )
+
+    async def pending_count(self) -> int:
+        return int(await self._redis.zcard(self._due))
