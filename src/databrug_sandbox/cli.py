@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="<command>")
     _add_serve(commands)
     _add_personas(commands)
+    from databrug_sandbox.mail.cli import add_mail
+
+    add_mail(commands)
     return parser
 
 
