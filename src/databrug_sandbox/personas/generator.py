@@ -16,6 +16,7 @@ from typing import Literal
 
 from databrug.records import (
     Address,
+    Allowance,
     Assets,
     FuzzyDate,
     Incomes,
@@ -23,7 +24,9 @@ from databrug.records import (
     Pensions,
     Person,
     Relative,
+    Role,
     Subject,
+    TaxYear,
 )
 from databrug.records.person import MaritalStatus
 from databrug_sandbox.personas.careers import Adult, Careers
@@ -35,9 +38,7 @@ from databrug_sandbox.personas.identifiers import (
     PARTNER,
     generated_bsn,
 )
-from databrug_sandbox.personas.income import (
-    months_before,
-)
+from databrug_sandbox.personas.income import months_before
 from databrug_sandbox.personas.key_facts import compute_key_facts
 from databrug_sandbox.personas.lexicon import City, Surname, lexicon
 from databrug_sandbox.personas.model import SANDBOX_REF, Citizen, DigidAccount, Household
@@ -134,33 +135,8 @@ class _Builder:
         savings = {a.role: sum((b.balance for b in balances[a.role]), start=Decimal(0)) for a in adults}
         share = Decimal(1) / len(adults)
 
-        household_income: dict[int, Decimal] = {}
-        taxes = {}
-        for adult in adults:
-            other = partner if adult is applicant else applicant
-            situation = TaxSituation(
-                payments=adult.payments,
-                business_profit=adult.business_profit,
-                dividend=adult.dividend,
-                dwelling=home if home.relation == "owner" else None,
-                home_share=share,
-                savings=savings[adult.role],
-                partner_bsn=other.bsn if other is not None else None,
-                partner_from_year=together_since.year if together_since else 9999,
-                aow_from_year=reaches(adult.birth.day, aow_age(adult.birth.day)).year,
-            )
-            taxes[adult.role] = tax_years(situation, self.tax_years, ref.year)
-            for year in (ref.year - 1, ref.year):
-                household_income[year] = household_income.get(year, Decimal(0)) + situation.income(year)
-        granted = allowances(
-            AllowanceSituation(
-                household_income=household_income,
-                couple=partner is not None,
-                children_under_18=children_at_home,
-                household_savings=sum(savings.values(), start=Decimal(0)),
-                monthly_rent=home.monthly_rent,
-            ),
-            ref.year,
+        taxes, granted = self._taxes_and_allowances(
+            applicant, partner, home, savings, together_since, children_at_home
         )
 
         citizens: dict[str, Citizen] = {}
@@ -203,6 +179,47 @@ class _Builder:
             seed=self.identity.seed,
         )
         return household.with_key_facts(compute_key_facts(household))
+
+    def _taxes_and_allowances(
+        self,
+        applicant: Adult,
+        partner: Adult | None,
+        home: Dwelling,
+        savings: dict[Role, Decimal],
+        together_since: date | None,
+        children_at_home: int,
+    ) -> tuple[dict[Role, list[TaxYear]], list[Allowance]]:
+        """Each adult's tax years, and the applicant's allowances on the household's income."""
+        adults = [a for a in (applicant, partner) if a is not None]
+        household_income: dict[int, Decimal] = {}
+        taxes: dict[Role, list[TaxYear]] = {}
+        for adult in adults:
+            other = partner if adult is applicant else applicant
+            situation = TaxSituation(
+                payments=adult.payments,
+                business_profit=adult.business_profit,
+                dividend=adult.dividend,
+                dwelling=home if home.relation == "owner" else None,
+                home_share=Decimal(1) / len(adults),
+                savings=savings[adult.role],
+                partner_bsn=other.bsn if other is not None else None,
+                partner_from_year=together_since.year if together_since else 9999,
+                aow_from_year=reaches(adult.birth.day, aow_age(adult.birth.day)).year,
+            )
+            taxes[adult.role] = tax_years(situation, self.tax_years, self.ref.year)
+            for year in (self.ref.year - 1, self.ref.year):
+                household_income[year] = household_income.get(year, Decimal(0)) + situation.income(year)
+        granted = allowances(
+            AllowanceSituation(
+                household_income=household_income,
+                couple=partner is not None,
+                children_under_18=children_at_home,
+                household_savings=sum(savings.values(), start=Decimal(0)),
+                monthly_rent=home.monthly_rent,
+            ),
+            self.ref.year,
+        )
+        return taxes, granted
 
     def _extra(self, adult: Adult, home: Dwelling) -> dict[str, object]:
         extra: dict[str, object] = {"income_kind": adult.plan.income}
