@@ -55,6 +55,7 @@ _PERIOD_WIDTH = 70.0
 _HOURS_WIDTH = 30.0
 _WAGE_WIDTH = 40.0
 _CAR_LABEL_WIDTH = 47.0
+_BLOCK_GAP = 5.0
 
 _DEFAULT_REFERENCE_DATE: date = next(
     f.default for f in dataclasses.fields(Household) if f.name == "reference_date"
@@ -74,6 +75,15 @@ def render_verzekeringsbericht(citizen: Citizen, *, reference_date: date | None 
     pdf = _VzbPdf(_PageHeader.for_person(person, created))
     pdf.render(citizen.facts.incomes.relations, person)
     return bytes(pdf.output())
+
+
+def _same_block(first: IncomeRelation, second: IncomeRelation) -> bool:
+    return (first.payer_name, first.payroll_tax_number, first.insured_laws, first.contract_type) == (
+        second.payer_name,
+        second.payroll_tax_number,
+        second.insured_laws,
+        second.contract_type,
+    )
 
 
 def _extra_reference_date(citizen: Citizen) -> date | None:
@@ -177,8 +187,12 @@ class _VzbPdf(FPDF):
         self._heading("Loongegevens")
         if not relations:
             self.cell(0, _LINE, "Er zijn geen loongegevens bekend.", new_x="LMARGIN", new_y="NEXT")
-        for relation in relations:
-            self._block(relation)
+        for index, relation in enumerate(relations):
+            following = relations[index + 1] if index + 1 < len(relations) else None
+            # The parser reads a block header at the top of a page as the repeat of the block before the page
+            # break; a second block of the same employer and contract must therefore never start a page.
+            keep_with = self._head_height(following) if following and _same_block(relation, following) else 0
+            self._block(relation, keep_with)
 
     def _summary(self, relations: Sequence[IncomeRelation], person: Person) -> None:
         self._heading("Persoonsgegevens")
@@ -207,13 +221,23 @@ class _VzbPdf(FPDF):
                 self.cell(_VALUE_WIDTH, _LINE, line, new_x="LMARGIN", new_y="NEXT")
         self.ln(4)
 
-    def _block(self, relation: IncomeRelation) -> None:
-        name_lines = self._wrap(relation.payer_name, _VALUE_WIDTH)
-        laws_lines = self._wrap(", ".join(relation.insured_laws), _VALUE_WIDTH)
-        contract_lines = self._wrap(relation.contract_type or "", _VALUE_WIDTH)
+    def _head_lines(self, relation: IncomeRelation) -> tuple[list[str], list[str], list[str]]:
+        return (
+            self._wrap(relation.payer_name, _VALUE_WIDTH),
+            self._wrap(", ".join(relation.insured_laws), _VALUE_WIDTH),
+            self._wrap(relation.contract_type or "", _VALUE_WIDTH),
+        )
+
+    def _head_height(self, relation: IncomeRelation) -> float:
+        """The block header with its table header and a first row (of three lines at most)."""
+        name_lines, laws_lines, contract_lines = self._head_lines(relation)
         header_lines = len(name_lines) + 1 + len(laws_lines) + len(contract_lines)
-        # Keep the block header with its table header and the first row.
-        self._ensure_space(_LINE * (header_lines + 1 + 3) + 2)
+        return _LINE * (header_lines + 1 + 3) + 1
+
+    def _block(self, relation: IncomeRelation, keep_with: float) -> None:
+        name_lines, laws_lines, contract_lines = self._head_lines(relation)
+        gap = _BLOCK_GAP + keep_with if keep_with else 0.0
+        self._ensure_space(self._head_height(relation) + (gap if not relation.periods else 0.0))
         self._label_lines("Werkgever/Instantie", name_lines)
         self._label_value("Loonheffingennummer", relation.payroll_tax_number)
         self._label_lines("Verzekerde wetten", laws_lines)
@@ -221,10 +245,11 @@ class _VzbPdf(FPDF):
         self.ln(1)
         self._table_header()
         self.in_table = True
-        for period in sorted(relation.periods, key=lambda p: (p.end, p.start), reverse=True):
-            self._row(period)
+        periods = sorted(relation.periods, key=lambda p: (p.end, p.start), reverse=True)
+        for number, period in enumerate(periods, start=1):
+            self._row(period, reserve=gap if number == len(periods) else 0.0)
         self.in_table = False
-        self.ln(5)
+        self.ln(_BLOCK_GAP)
 
     def _table_header(self) -> None:
         self.set_font(_FONT, "", 9)
@@ -233,7 +258,7 @@ class _VzbPdf(FPDF):
         self.cell(_WAGE_WIDTH, _LINE, "Sv-loon", align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_font(_FONT, "", 9)
 
-    def _row(self, period: WagePeriod) -> None:
+    def _row(self, period: WagePeriod, reserve: float) -> None:
         car = [
             (label, amount)
             for label, amount in (
@@ -242,7 +267,7 @@ class _VzbPdf(FPDF):
             )
             if amount is not None
         ]
-        self._ensure_space(_LINE * (3 if car else 1))
+        self._ensure_space(_LINE * (3 if car else 1) + reserve)
         span = f"{dutch_date(period.start)} t/m {dutch_date(period.end)}"
         self.cell(_PERIOD_WIDTH, _LINE, span)
         self.cell(_HOURS_WIDTH, _LINE, dutch_hours(period.hours), align="R")

@@ -16,8 +16,10 @@ conformance notes on what independent parsers expect of the mijn.uwv.nl download
   for a company car holds the period and hours only; the next lines hold the labels "Eigen bijdrage auto" /
   "Waarde privégebruik auto" and euro amounts, either labels on one line and amounts on the next, or each on
   its own line. Amounts go to the labels in order; the one amount no label claims is the SV-loon.
-- Blocks with the same name, payroll number, insured laws and contract type are merged (a block header
-  repeated after a page break, or several contracts listed apart); periods are sorted by end date.
+- A block header repeated at the top of the next page (same name, payroll number, insured laws and contract
+  type as the block before the break) continues that block; the same header elsewhere is another
+  inkomstenverhouding (a second or later contract with the same employer) and stays a relation of its own,
+  as the data package has one relation per inkomstenverhouding. Periods are sorted by end date.
 
 Kind: "benefit" for UWV's own payroll numbers (810220350Lxx), and for any payer listed without a contract type
 and without insured laws: the contract form and the employee insurances belong to an employment, so a payer
@@ -27,6 +29,7 @@ Everything else is "employment".
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -133,6 +136,7 @@ class Line:
     page: int
     number: int
     text: str
+    first_on_page: bool = False  # the first body line of its page (after the page header)
 
     @property
     def where(self) -> str:
@@ -198,6 +202,7 @@ def _strip_page_frames(pages: Sequence[str], fail: Fail, subject_bsn: str | None
     first_name: str | None = None
     for page_number, text in enumerate(pages, start=1):
         named = footed = False
+        page_start = len(body)
         for line in _lines(page_number, text, fail):
             if not _FRAME_HINT.search(line.text):
                 body.append(line)
@@ -235,6 +240,8 @@ def _strip_page_frames(pages: Sequence[str], fail: Fail, subject_bsn: str | None
             if numbering or _TITLE.match(line.text) or _BIRTH.match(line.text):
                 continue
             body.append(line)
+        if len(body) > page_start:
+            body[page_start] = dataclasses.replace(body[page_start], first_on_page=True)
         if not named:
             fail(f"page {page_number}", "the page header 'De heer|Mevrouw <naam>' on every page")
         if not footed:
@@ -299,7 +306,8 @@ class _BlockReader:
         self.row: _Row | None = None
         self.continuation = 0
         self.no_data: Line | None = None
-        self.relations: dict[tuple[str, str, tuple[str, ...], str | None], IncomeRelation] = {}
+        self.relations: list[IncomeRelation] = []
+        self.last_key: tuple[str, str, tuple[str, ...], str | None] | None = None
 
     def feed(self, line: Line) -> None:
         text = line.text
@@ -334,7 +342,7 @@ class _BlockReader:
 
     def finish(self) -> list[IncomeRelation]:
         self._close_block(None)
-        return list(self.relations.values())
+        return self.relations
 
     # -- block header ---------------------------------------------------------------------------------
 
@@ -465,11 +473,15 @@ class _BlockReader:
         laws = tuple(law.strip() for law in " ".join(block.laws).split(",") if law.strip())
         contract = " ".join(block.contract) or None
         key = (name, block.payroll, laws, contract)
-        earlier = self.relations.get(key)
+        # A block header repeated at the top of a page continues the block before the page break; the
+        # same header elsewhere is another inkomstenverhouding (a second or later contract): kept apart.
+        repeated = block.line.first_on_page and key == self.last_key
+        earlier = self.relations.pop() if repeated else None
+        self.last_key = key
         periods = [*(earlier.periods if earlier else []), *block.periods]
         periods.sort(key=lambda p: (p.end, p.start))
         try:
-            self.relations[key] = IncomeRelation(
+            relation = IncomeRelation(
                 source_ref=self.source_ref,
                 kind=_kind(block.payroll, laws, contract),
                 payer_name=name,
@@ -480,6 +492,7 @@ class _BlockReader:
             )
         except ValidationError as exc:
             self.fail(block.line.where, f"a valid employer block ({_rules(exc)})")
+        self.relations.append(relation)
         self.block = None
         self.state = "section"
 

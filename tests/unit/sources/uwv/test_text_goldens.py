@@ -55,6 +55,7 @@ def test_every_variant_of_the_layout_notes_has_a_golden() -> None:
         "benefit-payers",
         "regular-variant-with-bsn",
         "no-income",
+        "same-employer-two-contracts",
     }
     assert len(INVALID) == len(list((GOLDEN / "invalid").glob("*.txt")))
 
@@ -92,12 +93,18 @@ def test_an_empty_page_list_is_refused() -> None:
     assert caught.value.location == "document"
 
 
-def test_blocks_repeated_after_a_page_break_merge_but_other_contracts_stay_apart() -> None:
+def test_a_block_header_repeated_after_a_page_break_continues_the_block() -> None:
     relations = read(GOLDEN / "page-break-inside-block.txt")
     assert [r["payer_name"] for r in relations] == ["Bouwbedrijf Ter Steege B.V.", "Metaalwerken Twente B.V."]
     ends = [p["end"] for p in relations[0]["periods"]]
     assert ends == sorted(ends)
     assert len(relations[0]["periods"]) == 5
+
+
+def test_the_same_header_within_a_page_is_another_contract() -> None:
+    relations = read(GOLDEN / "same-employer-two-contracts.txt")
+    assert len(relations) == 2
+    assert relations[0]["payroll_tax_number"] == relations[1]["payroll_tax_number"]
 
 
 def test_a_line_longer_than_the_limit_is_refused() -> None:
