@@ -39,6 +39,8 @@ def draw_plan(rng: random.Random) -> HouseholdPlan:
         if rng.random() < 0.05:
             gender = applicant.gender
         partner = _draw_adult(rng, retired, gender, near_age=applicant.age)
+        # Only the applicant's BSN block has a slot for a former partner.
+        partner = replace(partner, divorced=False)
     if partner is not None and "bijstand" in (applicant.income, partner.income):
         # Bijstand is means-tested for the couple: the other partner has no income or shares the benefit.
         shared: IncomeKind = "bijstand" if rng.random() < 0.5 else "none"

@@ -373,3 +373,20 @@ def test_households_on_municipal_benefit_have_no_other_wage(households: list[Hou
         relations = [r for c in household.citizens() for r in c.facts.incomes.relations]
         if any(r.payer_name.startswith("Gemeente ") for r in relations):
             assert all(r.kind == "benefit" for r in relations), household.key
+
+
+def test_divorce_shows_in_the_brp_and_in_the_pension_settlement(households: list[Household]) -> None:
+    for household in households:
+        for citizen in household.citizens():
+            person = citizen.facts.person
+            assert person is not None
+            dissolved = [p for p in person.partners if p.dissolved_on is not None]
+            settled = [s for s in citizen.facts.pensions.schemes if s.divorce_settlement]
+            if settled:
+                assert dissolved, "a divorce settlement on a pension needs a dissolved marriage"
+            for link in dissolved:
+                assert link.since is not None
+                assert link.since.date is not None
+                assert link.dissolved_on is not None
+                assert link.dissolved_on.date is not None
+                assert link.since.date < link.dissolved_on.date
