@@ -390,3 +390,32 @@ def test_divorce_shows_in_the_brp_and_in_the_pension_settlement(households: list
                 assert link.dissolved_on is not None
                 assert link.dissolved_on.date is not None
                 assert link.since.date < link.dissolved_on.date
+
+
+def test_life_events_happen_in_adult_life(households: list[Household]) -> None:
+    def years_between(earlier: date, later: date) -> float:
+        return (later - earlier).days / 365.25
+
+    for household in households:
+        for citizen in household.citizens():
+            person = citizen.facts.person
+            assert person is not None
+            assert person.birth is not None
+            born = person.birth.date
+            assert born is not None
+            for child in person.children:
+                assert child.birth is not None
+                assert child.birth.date is not None
+                assert years_between(born, child.birth.date) >= 17
+                assert child.birth.date < household.reference_date
+            for link in person.partners:
+                assert link.since is not None
+                assert link.since.date is not None
+                assert years_between(born, link.since.date) >= 17.5
+            for place in person.addresses:
+                assert place.valid_from is not None
+                assert place.valid_from.date is not None
+                assert years_between(born, place.valid_from.date) >= 17.5
+            for relation in citizen.facts.incomes.relations:
+                if relation.kind == "employment":
+                    assert years_between(born, relation.periods[0].start) >= 17
