@@ -71,8 +71,16 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _cmd_personas(args: argparse.Namespace) -> int:
     from databrug_sandbox.personas.catalogue import CATALOGUE
     from databrug_sandbox.personas.docs import catalogue_listing, render_markdown
+    from databrug_sandbox.personas.generator import generate_household
 
-    if args.json:
+    if args.seed is not None:
+        if args.markdown:
+            sys.stderr.write("--markdown documents the catalogue; use --json with --seed\n")
+            return 2
+        household = generate_household(args.seed)
+        json.dump(catalogue_listing({household.key: household}), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.json:
         json.dump(catalogue_listing(CATALOGUE), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.markdown:
@@ -87,6 +95,12 @@ def _cmd_personas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(text: str) -> int:
+    if not text.isdigit() or len(text) > 12:
+        raise argparse.ArgumentTypeError("a seed is a whole number from 0 to 12 digits long")
+    return int(text)
+
+
 def _add_personas(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     personas = commands.add_parser(
         "personas",
@@ -97,6 +111,12 @@ def _add_personas(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     output.add_argument("--json", action="store_true", help="the catalogue as JSON, for tools")
     output.add_argument(
         "--markdown", action="store_true", help="docs/personas.md as generated from the catalogue"
+    )
+    personas.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="instead of the catalogue, the generated household of this seed (as JSON)",
     )
     personas.set_defaults(handler=_cmd_personas)
 

@@ -10,6 +10,7 @@ import pytest
 from databrug_sandbox.cli import main
 from databrug_sandbox.personas.catalogue import CATALOGUE
 from databrug_sandbox.personas.docs import render_markdown
+from databrug_sandbox.personas.generator import generate_household
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "personas.md"
 
@@ -48,3 +49,16 @@ def test_personas_plain_listing(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "no-sms-check (no SMS)" in out
     assert "couple-partner-no-sms-partner (no SMS)" in out
+
+
+def test_personas_seed_prints_that_generated_household(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["personas", "--seed", "42"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    household = generate_household(42)
+    assert entry["key"] == "gen-42"
+    assert [p["username"] for p in entry["key_facts"]["people"]] == [
+        c.digid.username for c in household.citizens()
+    ]
+    assert main(["personas", "--seed", "42", "--markdown"]) == 2
+    with pytest.raises(SystemExit):
+        main(["personas", "--seed", "-1"])
