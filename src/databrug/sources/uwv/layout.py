@@ -118,6 +118,7 @@ _AMOUNT = (
     r"(?P<sign1>-)?\s*[€¤]\s*(?P<sign2>-)?\s*"
     r"(?P<whole>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<cents>\d{2}))?(?![\d.,])"
 )
+_PLAIN_AMOUNT = re.compile(rf"^\s*{_AMOUNT}\s*$")
 _CAR_TOKEN = re.compile(
     r"\s*(?:"
     r"(?P<own>Eigen bijdrage auto)"
@@ -415,6 +416,10 @@ class _BlockReader:
             self.fail(line.where, "hours (Aantal uur) that are not negative")
         row = _Row(line, start, end, hours)
         rest = match.group("rest")
+        plain = _PLAIN_AMOUNT.match(rest)
+        if plain:  # the common row: one euro amount, the SV-loon
+            row.tokens.append(("amount", _amount(plain)))
+            return row
         tokens = _car_tokens(rest) if rest.strip() else []
         if tokens is None:
             self.fail(line.where, f"{PERIOD_ROW_SHAPE} with nothing after the amount")
