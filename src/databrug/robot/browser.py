@@ -20,6 +20,8 @@ class Browser:
             headers={"User-Agent": user_agent, "Accept-Language": "nl"},
         )
         self.requests = 0
+        self.error_bodies: list[str] = []
+        """Every answer with HTTP status ≥ 400, as a person would have seen it (for leak checks)."""
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -27,6 +29,8 @@ class Browser:
     async def _follow(self, response: httpx.Response) -> Page:
         for _ in range(15):
             if response.status_code not in REDIRECTS:
+                if response.status_code >= 400:
+                    self.error_bodies.append(response.text)
                 return Page.read(str(response.url), response.status_code, response.text)
             location = urljoin(str(response.url), response.headers["location"])
             self.requests += 1

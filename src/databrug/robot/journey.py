@@ -59,6 +59,7 @@ class JourneyResult:
     session_id: str | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
+    error_bodies: list[str] = field(default_factory=list)
     error: str | None = None
     outcome: str = "not finished"
     events: list[str] = field(default_factory=list)
@@ -156,6 +157,7 @@ async def run_journey(
     phone_only: bool = False,
     on_created: Callable[[str], None] | None = None,
     pickup: bool = True,
+    until: Literal["end", "collected", "declined"] = "end",
 ) -> JourneyResult:
     """One journey; ``on_created(session_id)`` runs as soon as the session exists (e.g. to start watching)."""
     result = JourneyResult(persona=persona.key)
@@ -229,6 +231,18 @@ async def run_journey(
                 if form is None:
                     raise JourneyFailed("no 'continue' button after the partner collected")
                 page = await phone.submit(page, form)
+        if until == "collected":
+            result.ok, result.outcome = True, "stopped after collecting"
+            return result
+        if until == "declined":
+            with steps.step("review and decline"):
+                page = _expect(page, "/app/review", "review")
+                form = page.form_to("/app/decline")
+                if form is None:
+                    raise JourneyFailed("no way to decline")
+                await phone.submit(page, form)
+                result.ok, result.outcome = True, "declined"
+                return result
         with steps.step("review and consent"):
             page = _expect(page, "/app/review", "review")
             form = page.form_to("/app/consent")
@@ -265,6 +279,7 @@ async def run_journey(
         result.error = f"{type(error).__name__}: {str(error)[:200]}"
     finally:
         result.requests = desktop.requests + phone.requests
+        result.error_bodies = desktop.error_bodies + phone.error_bodies
         await asyncio.gather(desktop.close(), phone.close(), provider.aclose())
     return result
 
