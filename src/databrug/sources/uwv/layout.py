@@ -6,7 +6,8 @@ conformance notes on what independent parsers expect of the mijn.uwv.nl download
 - Page frame, on every page and stripped before the body is read: the title "Verzekeringsbericht", the
   salutation "De heer|Mevrouw <naam>" (the same on every page), "Geboortedatum ...", "Datum: <d> <maand>
   <jjjj>" (numeric and ISO forms tolerated), an optional "Burgerservicenummer ..." line (the regular, non-IBL
-  variant carries one; it is dropped, never read), a footer holding "VZB-nnn" and "Pagina n van m".
+  variant carries one; it is only compared with the logged-in citizen's, never returned), a footer holding
+  "VZB-nnn" and "Pagina n van m" (which must match the real page count).
 - Everything before the heading "Loongegevens" is summary text and is ignored.
 - Per employer or benefit payer a block: "Werkgever/Instantie <naam>" (may wrap), "Loonheffingennummer",
   optional "Verzekerde wetten" (comma separated, may wrap), optional "Contractvorm" (may be empty or wrap),
@@ -84,13 +85,13 @@ _SALUTATION = re.compile(
 _BIRTH = re.compile(r"^Geboortedatum\b", re.IGNORECASE)
 _CREATED = re.compile(r"^Datum\s*:\s*(?P<value>.*)$", re.IGNORECASE)
 _BSN = re.compile(r"^(?:Burgerservicenummer|BSN)\b\s*:?\s*(?P<value>.*)$", re.IGNORECASE)
-_FOOTER = re.compile(r"\bVZB-\d{3}\b")
+_FOOTER = re.compile(r"\bVZB-\d{3}\b", re.ASCII)
 # One cheap test per line: only lines with one of these can belong to the page frame.
 _FRAME_HINT = re.compile(
     r"VZB-\d|Pagina|^(?:De heer|Mevrouw|Geboortedatum|Datum|Verzekeringsbericht|Burgerservicenummer|BSN)",
     re.IGNORECASE,
 )
-_PAGE_NUMBER = re.compile(r"\bPagina\s+(?P<page>\d{1,4})\s+van\s+(?P<of>\d{1,4})$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"\bPagina\s+(?P<page>\d{1,4})\s+van\s+(?P<of>\d{1,4})$", re.IGNORECASE | re.ASCII)
 
 # Body.
 _SECTION = re.compile(r"^Loongegevens:?$", re.IGNORECASE)
@@ -112,21 +113,21 @@ _PERIOD_ROW = re.compile(
     rf"^(?P<start>{_DATE})\s*t/m\s*(?P<end>{_DATE})"
     r"(?:\s+(?P<hours>-?\d+(?:[.,]\d+)?)(?![\d.,]))?"
     r"(?P<rest>.*)$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # ASCII digits only: int() and Decimal() would also read other scripts' digits
 )
 _AMOUNT = (
     r"(?P<sign1>-)?\s*[€¤]\s*(?P<sign2>-)?\s*"
     r"(?P<whole>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<cents>\d{2}))?(?![\d.,])"
 )
-_PLAIN_AMOUNT = re.compile(rf"^\s*{_AMOUNT}\s*$")
+_PLAIN_AMOUNT = re.compile(rf"^\s*{_AMOUNT}\s*$", re.ASCII)
 _CAR_TOKEN = re.compile(
     r"\s*(?:"
     r"(?P<own>Eigen bijdrage auto)"
-    r"|(?P<private>Waarde priv[ée]gebruik auto)"
+    r"|(?P<private>Waarde priv[éÉe]gebruik auto)"
     r"|(?P<sv>Sv-loon)"
     rf"|(?P<amount>{_AMOUNT})"
     r")\s*:?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 CarLabel = Literal["own", "private", "sv"]
