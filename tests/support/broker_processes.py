@@ -30,10 +30,12 @@ def broker_env(env: dict[str, str], port: int) -> dict[str, str]:
 
 
 @contextmanager
-def broker_process(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def broker_process(
+    env: dict[str, str], port: int, log: Path, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [DATABRUG, "serve"], env=broker_env(env, port), stdout=sink, stderr=subprocess.STDOUT
+            [DATABRUG, "serve"], env=broker_env(env, port), stdout=sink, stderr=subprocess.STDOUT, cwd=cwd
         )
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process)

@@ -10,11 +10,15 @@ from collections.abc import Awaitable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.broker_processes import broker_process, free_port
 from tests.support.broker_server import BrokerServer
 from tests.support.leaks import CapturedLogs, dump_memory_store, dump_redis, find, personal_values
 from tests.support.redis_server import RedisServer
 
+from databrug.config import Settings
+from databrug.provisioning import provision_robot
 from databrug.robot.journey import JourneyResult, Persona, run_journey
+from databrug.robot.setup import load_endpoints
 from databrug.sdk import AsyncDatabrugClient
 from databrug.sessions.redis import RedisSessionStore
 from databrug.sessions.sealing import SealedBytes
@@ -131,3 +135,37 @@ def test_the_scan_finds_a_planted_leak(
     assert result.ok, result.error
     assert bsn in find(SECRETS, broker.logs.text())  # type: ignore[attr-defined]
     assert bsn in find(SECRETS, store_dump(broker, redis_url))
+
+
+def test_the_broker_process_writes_no_files(
+    sandbox: SandboxServer, tmp_path: Path, personas: dict[str, Persona]
+) -> None:
+    """A real ``databrug serve`` in an empty working and temp directory: after journeys, both are still empty,
+    and what it printed carries no personal value."""
+    workdir, tempdir, config = tmp_path / "work", tmp_path / "tmp", tmp_path / "config"
+    for folder in (workdir, tempdir, config):
+        folder.mkdir()
+    port = free_port()
+    settings = Settings(
+        broker_port=port, sandbox_url=sandbox.base_url, providers_file=config / "providers.json"
+    )
+    provision_robot(settings, config / "robot.json")
+    env = {
+        "DATABRUG_SANDBOX_URL": sandbox.base_url,
+        "DATABRUG_PROVIDERS_FILE": str(config / "providers.json"),
+        "DATABRUG_BROKER_SECRET": "files-test",
+        "TMPDIR": str(tempdir),
+        "HOME": str(tempdir),
+    }
+    with broker_process(env, port, config / "broker.log", cwd=workdir):
+        endpoints = load_endpoints(config / "robot.json")
+
+        async def journeys() -> list[JourneyResult]:
+            chosen = [personas[CHOSEN[0]], personas[CHOSEN[1]]]
+            return list(await asyncio.gather(*(run_journey(p, endpoints) for p in chosen)))
+
+        results = asyncio.run(journeys())
+        assert all(r.ok for r in results), [r.error for r in results]
+    assert sorted(p.name for p in workdir.rglob("*")) == []
+    assert sorted(p.name for p in tempdir.rglob("*")) == []
+    assert find(SECRETS, (config / "broker.log").read_text(encoding="utf-8", errors="replace")) == []
