@@ -157,6 +157,32 @@ def _cmd_providers(args: argparse.Namespace) -> int:
     return 2
 
 
+def _cmd_provider_demo(args: argparse.Namespace) -> int:
+    import logging
+    from pathlib import Path
+
+    import uvicorn
+
+    from databrug.provider.config import ProviderSettings
+    from databrug.provider.services import build_services
+    from databrug.provider.web.app import create_provider_app
+
+    overrides: dict[str, object] = {}
+    for name in ("host", "port", "database_url", "smtp_host", "smtp_port"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    if args.credentials:
+        overrides["credentials_file"] = Path(args.credentials)
+    if args.seed_demo_caseworker:
+        overrides["seed_demo_caseworker"] = True
+    settings = ProviderSettings().model_copy(update=overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_provider_app(build_services(settings))
+    print(f"Gezondverzekerd demo provider on {settings.base_url()}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="databrug",
@@ -257,6 +283,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--once", action="store_true", help="start, print the URLs, stop (a smoke test)")
     demo.set_defaults(handler=_cmd_demo)
+
+    provider_demo = commands.add_parser(
+        "provider-demo",
+        help="run the demo provider (Gezondverzekerd-like site and back office)",
+        description=(
+            "The demo provider: application site, invitation mail, webhook receiver and back office. It "
+            "talks to the broker only through the SDK; its secrets come from the credentials file."
+        ),
+    )
+    provider_demo.add_argument("--host", default=None)
+    provider_demo.add_argument(
+        "--port", type=int, default=None, help="default DATABRUG_PROVIDER_PORT or 8710"
+    )
+    provider_demo.add_argument("--database-url", default=None, help="SQLAlchemy URL (sqlite or postgresql)")
+    provider_demo.add_argument("--credentials", default=None, help="file written by provisioning")
+    provider_demo.add_argument("--smtp-host", default=None)
+    provider_demo.add_argument("--smtp-port", type=int, default=None)
+    provider_demo.add_argument(
+        "--seed-demo-caseworker", action="store_true", help="create the demo login (see docs/provider.md)"
+    )
+    provider_demo.set_defaults(handler=_cmd_provider_demo)
 
     for register in _REGISTRARS:
         register(commands)

@@ -18,9 +18,11 @@ from pathlib import Path
 import httpx
 
 from databrug.config import Settings
-from databrug.provisioning import provision_robot
+from databrug.provisioning import provision_provider_demo, provision_robot
 
 ROBOT_CREDENTIALS = Path("var/demo/robot-provider.json")
+PROVIDER_CREDENTIALS = Path("var/demo/gezondverzekerd.json")
+DEMO_LOGIN = ("medewerker", "Gemeentepolis-2026")  # seeded by provider-demo --seed-demo-caseworker
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,43 @@ def demo_services(settings: Settings) -> list[Service]:
             health_url=f"{broker_url}/health",
             start_url=f"{broker_url}/app/",
         ),
+        Service(
+            name="mail catcher (SMTP + inbox)",
+            command=[
+                _program("databrug-sandbox"),
+                "mail",
+                "--host",
+                settings.host,
+                "--smtp-port",
+                str(settings.mail_port),
+                "--port",
+                str(settings.mail_port + 1),
+            ],
+            health_url=f"http://{settings.host}:{settings.mail_port + 1}/healthz",
+            start_url=f"http://{settings.host}:{settings.mail_port + 1}/",
+        ),
+        Service(
+            name="provider demo (Gezondverzekerd)",
+            command=[
+                _program("databrug"),
+                "provider-demo",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.provider_port),
+                "--database-url",
+                settings.provider_database_url,
+                "--credentials",
+                str(PROVIDER_CREDENTIALS),
+                "--smtp-host",
+                settings.host,
+                "--smtp-port",
+                str(settings.mail_port),
+                "--seed-demo-caseworker",
+            ],
+            health_url=f"http://{settings.host}:{settings.provider_port}/health",
+            start_url=f"http://{settings.host}:{settings.provider_port}/",
+        ),
     ]
 
 
@@ -85,6 +124,7 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
     """Start every service, print where the journey starts, run until interrupted (``once``: return)."""
     processes: list[subprocess.Popen[bytes]] = []
     provision_robot(settings, ROBOT_CREDENTIALS)
+    provision_provider_demo(settings, PROVIDER_CREDENTIALS)
     try:
         for service in demo_services(settings):
             process = subprocess.Popen(service.command, env=os.environ.copy())  # noqa: S603
@@ -92,6 +132,7 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
             wait_until_healthy(service, process)
             print(f"  {service.name:<32} {service.start_url}", flush=True)
         print(f"  {'robot journeys':<32} databrug journey --all   (credentials in {ROBOT_CREDENTIALS})")
+        print(f"  {'provider back office':<32} /backoffice  login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
         print("Databrug demo is running. Stop it with Ctrl-C.", flush=True)
         if once:
             return 0

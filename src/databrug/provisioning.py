@@ -97,3 +97,39 @@ def provision_robot(settings: Settings, credentials_file: Path) -> None:
             "private_jwks": keys.private_jwks,
         },
     )
+
+
+DEMO_PROVIDER = "gezondverzekerd"
+
+
+def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
+    """The demo provider (Gezondverzekerd-like): webhooks to its own port, originals included.
+
+    Its secrets (client secret, webhook secret, private keys) go to ``credentials_file`` (mode 0600),
+    which the provider process reads; the broker keeps only hashes and the public keys.
+    """
+    registry = ProviderRegistry.load(settings.providers_file)
+    keys = generate_provider_keys()
+    provider_url = f"http://{settings.host}:{settings.provider_port}"
+    _, secret, webhook_secret = register(
+        registry,
+        DEMO_PROVIDER,
+        "Gezondverzekerd (demo)",
+        return_url=f"{provider_url}/",
+        public_jwks=keys.public_jwks,
+        webhook_url=f"{provider_url}/webhooks/databrug",
+        partner="optional",
+        want_documents=True,
+        support_email="support@gezondverzekerd.invalid",
+    )
+    registry.save(settings.providers_file)
+    write_private(
+        credentials_file,
+        {
+            "broker_url": settings.broker_url(),
+            "provider_id": DEMO_PROVIDER,
+            "client_secret": secret,
+            "webhook_secret": webhook_secret,
+            "private_jwks": keys.private_jwks,
+        },
+    )

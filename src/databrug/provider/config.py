@@ -22,7 +22,7 @@ class ProviderSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    mail_from: str = "Gezondverzekerd (demo) <noreply@gezondverzekerd.invalid>"
+    mail_from: str = "Gezondverzekerd demo <noreply@gezondverzekerd.invalid>"
 
     login_hours: int = 8
     secure_cookies: bool = False

@@ -1,0 +1,1 @@
+"""The provider demo's web part (the only place in databrug.provider importing FastAPI and Jinja)."""
