@@ -108,7 +108,7 @@ def current_login(db: Session, token: str | None) -> Login | None:
     ).first()
     if row is None:
         return None
-    session, worker = row.tuple()
+    session, worker = row
     if session.expires_at <= datetime.now(UTC):
         return None
     return Login(worker.username, worker.display_name, worker.is_admin, session.csrf_token)

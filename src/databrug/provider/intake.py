@@ -149,16 +149,24 @@ class Intake:
         if case is None:
             log.warning("package for an unknown session ignored")
             return None
+        with self.db.session() as db:
+            earlier = db.scalars(select(StoredPackage).where(StoredPackage.session_id == session_id)).first()
+        if earlier is not None and earlier.acknowledged_at is not None:
+            return case.id  # already stored and acknowledged: a repeat does nothing
         with self.client() as client:
-            jwe = client.fetch_package_jwe(session_id)
-            package = decrypt_package(jwe, self.private_jwks)
-            if package.provider_reference != case.id:
-                raise PackageError("package_reference_mismatch", "the package names another case")
-            verify_consents(package)
-            self._store(case.id, session_id, jwe, package)
+            if earlier is None:
+                jwe = client.fetch_package_jwe(session_id)
+                package = decrypt_package(jwe, self.private_jwks)
+                if package.provider_reference != case.id:
+                    raise PackageError("package_reference_mismatch", "the package names another case")
+                verify_consents(package)
+                self._store(case.id, session_id, jwe, package)
+                package_id = package.package_id
+            else:  # stored before, but the acknowledgement did not get through: acknowledge again
+                jwe, package_id = earlier.jwe, earlier.package_id
             ack = client.acknowledge(session_id)
         with self.db.session() as db:
-            stored = db.get(StoredPackage, package.package_id)
+            stored = db.get(StoredPackage, package_id)
             if stored is not None:
                 stored.deletion_receipt = ack.receipt_token
                 stored.receipt_matches = ack.matches(jwe) if ack.receipt is not None else None

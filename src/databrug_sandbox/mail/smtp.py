@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -23,5 +21,4 @@ class _Handler:
 def smtp_controller(store: MailStore, host: str, port: int) -> Controller:
     """A started-on-demand SMTP server; ``controller.start()`` / ``.stop()``. Port 0 is not supported by
     aiosmtpd's readiness check, so callers pick a free port."""
-    kwargs: dict[str, Any] = {"data_size_limit": MAX_MESSAGE_BYTES}
-    return Controller(_Handler(store), hostname=host, port=port, server_kwargs=kwargs)
+    return Controller(_Handler(store), hostname=host, port=port, data_size_limit=MAX_MESSAGE_BYTES)

@@ -1,0 +1,185 @@
+"""Done-criterion of the demo provider, end to end over HTTP, on SQLite and on PostgreSQL:
+
+apply on the site → invitation e-mail in the mail catcher → the citizen completes the journey from that
+link → signed webhook → package fetched, decrypted, checked, stored, acknowledged → dossier and advice in
+the back office → decision → deletion. Plus the webhook receiver's refusals and idempotency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from tests.support.citizen_journey import complete_journey
+from tests.support.postgres_server import PostgresServer
+from tests.support.provider_stack import ProviderStack, RunningProvider
+
+from databrug.provider.services import DEMO_CASEWORKER
+from databrug.provider.storage.tables import Case, StoredPackage
+from databrug.robot.journey import Login
+from databrug_sandbox.server import SandboxServer, SandboxSettings
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxSettings(port=0)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def stack(
+    request: pytest.FixtureRequest, sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ProviderStack]:
+    directory = tmp_path_factory.mktemp("provider")
+    if request.param == "sqlite":
+        url = f"sqlite:///{directory / 'provider.sqlite3'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.new_database()
+    with RunningProvider(directory, sandbox.base_url, url) as running:
+        yield running
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = CSRF.search(page.text)
+    assert found, "every form carries a CSRF token"
+    return found.group(1)
+
+
+def _apply(site: httpx.Client, **fields: str) -> httpx.Response:
+    form = site.get("/aanvragen", params={"gemeente": "GM0599"})
+    data = {"csrf": _csrf(form), "gemeente": "Rotterdam", "consent": "yes", **fields}
+    return site.post("/aanvragen", data=data)
+
+
+def _log_in(client: httpx.Client) -> None:
+    page = client.get("/backoffice/login")
+    username, password, _ = DEMO_CASEWORKER
+    answer = client.post(
+        "/backoffice/login", data={"csrf": _csrf(page), "username": username, "password": password}
+    )
+    assert answer.status_code == 303
+
+
+def _wait_for(stack: ProviderStack, case_id: str, status: str, timeout: float = 20) -> Case:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        case = stack.services.cases.get(case_id)
+        if case is not None and case.status == status:
+            return case
+        time.sleep(0.1)
+    raise AssertionError(f"case did not reach {status}")
+
+
+def test_apply_invite_journey_dossier_decision_delete(stack: ProviderStack, sandbox: SandboxServer) -> None:
+    site = httpx.Client(base_url=stack.url, follow_redirects=False)
+    answer = _apply(
+        site, name="Fatima Yilmaz", email="fatima@example.nl", phone="06 12345678", partner="no", children="2"
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/aanvraag-ontvangen?sent=1"
+    cases = stack.services.cases.all_cases()
+    case_id = cases[0].id
+    assert cases[0].status == "invited"
+
+    [mail] = [m for m in stack.mails.all() if "fatima@example.nl" in m.envelope_to]
+    assert "Rotterdam" in mail.subject
+    link = re.search(r"(http\S+/start\?t=\S+)", mail.text)
+    assert link is not None
+    assert case_id not in mail.text  # the case id is ours; the link is the broker's
+
+    asyncio.run(
+        complete_journey(
+            link.group(1),
+            stack.broker.url,
+            sandbox.base_url,
+            Login("single-parent-benefit", "Proef-0158"),
+        )
+    )
+    case = _wait_for(stack, case_id, "advised")
+    assert case.advice_outcome == "grant"  # 1,261.88 net ≤ 1,597.72 (120% excl. VT), assets 119.72
+    [stored] = stack.services.cases.packages(case_id)
+    assert stored.jwe.count(".") == 4  # kept as received: compact JWE, encrypted to our key
+    deadline = time.monotonic() + 10
+    while stack.services.cases.packages(case_id)[0].deletion_receipt is None:
+        assert time.monotonic() < deadline, "no deletion receipt kept"
+        time.sleep(0.1)
+
+    office = httpx.Client(base_url=stack.url, follow_redirects=False)
+    assert office.get(f"/backoffice/cases/{case_id}").status_code == 303  # not logged in
+    _log_in(office)
+    listing = office.get("/backoffice")
+    assert case_id in listing.text
+    dossier = office.get(f"/backoffice/cases/{case_id}")
+    assert dossier.status_code == 200
+    for expected in ("Toekennen", "1.261,88", "1.597,72", "kindgebonden_budget", "verzekeringsbericht"):
+        assert expected in dossier.text
+    assert "<svg" in dossier.text  # the income chart
+    document = office.get(f"/backoffice/cases/{case_id}/documents/3")
+    assert document.status_code == 200
+    assert document.headers["content-disposition"].startswith("attachment")
+
+    token = _csrf(dossier)
+    refused = office.post(f"/backoffice/cases/{case_id}/decision", data={"decision": "granted"})
+    assert refused.status_code == 403  # no CSRF token
+    decided = office.post(
+        f"/backoffice/cases/{case_id}/decision",
+        data={"csrf": token, "decision": "granted", "reason": "meets_conditions", "note": "ok"},
+    )
+    assert decided.status_code == 303
+    assert stack.services.cases.get(case_id).status == "decided"  # type: ignore[union-attr]
+
+    # "fetch now" after the webhook: nothing new, nothing stored twice
+    assert stack.services.intake.refresh(case_id) in {"acknowledged", "delivered"}
+    assert len(stack.services.cases.packages(case_id)) == 1
+
+    deleted = office.post(f"/backoffice/cases/{case_id}/delete", data={"csrf": token, "confirm": "yes"})
+    assert deleted.status_code == 303
+    assert stack.services.cases.get(case_id) is None
+    with stack.services.db.session() as db:
+        assert db.query(StoredPackage).filter_by(case_id=case_id).count() == 0
+
+
+def test_webhook_refuses_forgeries_and_answers_replays(stack: ProviderStack) -> None:
+    client = httpx.Client(base_url=stack.url)
+    body = b'{"type":"session.paired","timestamp":"2026-11-28T10:00:00Z","data":{"session_id":"x"}}'
+    now = str(int(time.time()))
+    forged = client.post(
+        "/webhooks/databrug",
+        content=body,
+        headers={"webhook-id": "msg_x_1", "webhook-timestamp": now, "webhook-signature": "v1,AAAA"},
+    )
+    assert forged.status_code == 400
+    missing = client.post("/webhooks/databrug", content=body)
+    assert missing.status_code == 400
+
+    from databrug.delivery.webhooks import signed_headers  # the broker's own signer
+
+    headers = signed_headers(list(stack.services.link.webhook_secrets), "msg_test_1", int(now), body)
+    assert client.post("/webhooks/databrug", content=body, headers=headers).status_code == 204
+    again = client.post("/webhooks/databrug", content=body, headers=headers)
+    assert again.status_code == 200
+    assert again.text == "duplicate"
+
+
+def test_application_form_validates_and_needs_csrf(stack: ProviderStack) -> None:
+    site = httpx.Client(base_url=stack.url)
+    bad = _apply(site, name="", email="geen-adres", partner="no", children="99")
+    assert bad.status_code == 422
+    for field in ("name", "email", "children"):
+        assert f'href="#{field}"' in bad.text
+    no_token = httpx.Client(base_url=stack.url).post(
+        "/aanvragen", data={"gemeente": "Rotterdam", "name": "A", "email": "a@example.nl"}
+    )
+    assert no_token.status_code == 403
+    english = site.get("/aanvragen?lang=en")
+    assert 'lang="en"' in english.text
+    assert "Application for the gemeentepolis" in english.text
+    home = site.get("/")
+    assert home.text.count("<option value=") == 342

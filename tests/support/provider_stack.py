@@ -1,0 +1,88 @@
+"""The whole world for provider tests: sandbox, broker, mail catcher and the provider app, each a real
+server on a free loopback port; the provider registered at the broker exactly as the demo does it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+from aiosmtpd.controller import Controller
+
+from databrug.config import Settings
+from databrug.provider.broker_link import BrokerLink
+from databrug.provider.config import ProviderSettings
+from databrug.provider.services import ProviderServices, build_services
+from databrug.provider.web.app import create_provider_app
+from databrug.provisioning import provision_provider_demo
+from databrug_sandbox.mail.smtp import smtp_controller
+from databrug_sandbox.mail.store import MailStore
+from tests.support.broker_server import BrokerServer, bind_socket
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class ProviderStack:
+    broker: BrokerServer
+    services: ProviderServices
+    mails: MailStore
+    url: str
+
+
+class RunningProvider:
+    """``with RunningProvider(tmp, sandbox_url, database_url) as stack:``"""
+
+    def __init__(self, directory: Path, sandbox_url: str, database_url: str) -> None:
+        self.directory = directory
+        self._socket = bind_socket()
+        port: int = self._socket.getsockname()[1]
+        provision_provider_demo(
+            Settings(host="127.0.0.1", provider_port=port, providers_file=directory / "providers.json"),
+            directory / "gezondverzekerd.json",
+        )
+        self.broker = BrokerServer(directory, sandbox_url)
+        link = replace(BrokerLink.load(directory / "gezondverzekerd.json"), broker_url=self.broker.url)
+        self.mails = MailStore()
+        smtp_port = _free_port()
+        self._smtp: Controller = smtp_controller(self.mails, "127.0.0.1", smtp_port)
+        settings = ProviderSettings(
+            port=port, database_url=database_url, smtp_port=smtp_port, seed_demo_caseworker=True
+        )
+        self.services = build_services(settings, link=link)
+        app = create_provider_app(self.services)
+        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> ProviderStack:
+        self._smtp.start()
+        self.broker.start()
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the provider app did not start")
+            time.sleep(0.01)
+        return ProviderStack(self.broker, self.services, self.mails, self.url)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+        self._socket.close()
+        self.broker.stop()
+        self._smtp.stop()
+        self.services.db.dispose()
