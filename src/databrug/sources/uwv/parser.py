@@ -14,6 +14,7 @@ never returned or kept.
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from typing import NoReturn
 
@@ -41,6 +42,8 @@ _PDF_MAGIC = b"%PDF-"
 _HEADER_WINDOW = 1024  # the PDF header may follow a little junk (PDF 32000-1, 7.5.2 / implementation note)
 _EOF_WINDOW = 1024
 _PDFIUM_LOCK = threading.Lock()
+_STREAM_START = re.compile(rb">>\s*stream(?:\r\n|\r|\n)")
+_STREAM_END = re.compile(rb"(?<![A-Za-z])endstream(?![A-Za-z0-9])")
 
 
 class VerzekeringsberichtParser:
@@ -107,14 +110,16 @@ def extract_pages(data: bytes, *, filename: str | None = None) -> list[str]:
 
 
 def _streams_terminated(data: bytes) -> bool:
-    """Each ``stream`` keyword is followed by its ``endstream`` before the next ``stream`` starts.
+    """Each stream is followed by its ``endstream`` before the next stream starts.
 
     PDFium looks for the end of a stream whose /Length is wrong by scanning ahead, once per stream: a file of
     many unterminated streams costs time quadratic in its size (3,000 such objects in 150 KB: 1.4 s of CPU;
     a few MB: minutes, holding the PDFium lock). Found by the parser fuzzer (bench/fuzz_parsers.py).
+    A stream starts where the keyword follows a dictionary (``>> stream``, PDF 32000-1 7.3.8.1), so the word
+    "stream" in uncompressed page text does not count.
     """
-    ends = _keyword_positions(data, b"endstream")
-    starts = _keyword_positions(data, b"stream")
+    ends = [match.start() for match in _STREAM_END.finditer(data)]
+    starts = [match.end() for match in _STREAM_START.finditer(data)]
     for index, start in enumerate(starts):
         following = bisect.bisect_left(ends, start)
         if following == len(ends):
@@ -122,18 +127,6 @@ def _streams_terminated(data: bytes) -> bool:
         if index + 1 < len(starts) and ends[following] > starts[index + 1]:
             return False
     return True
-
-
-def _keyword_positions(data: bytes, word: bytes) -> list[int]:
-    """Where ``word`` stands as a whole word (so "stream" inside "endstream" does not count)."""
-    positions = []
-    at = data.find(word)
-    while at >= 0:
-        after = at + len(word)
-        if not data[at - 1 : at].isalpha() and not data[after : after + 1].isalnum():
-            positions.append(at)
-        at = data.find(word, after)
-    return positions
 
 
 def _page_texts(document: pdfium.PdfDocument, fail: Fail) -> list[str]:

@@ -143,3 +143,29 @@ def test_parallel_parses_give_the_same_result() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: PARSER.parse(data, CONTEXT).subject, range(12)))
     assert all(result == expected for result in results)
+
+
+def test_the_word_stream_in_uncompressed_page_text_is_not_a_broken_stream() -> None:
+    pdf = FPDF()
+    pdf.set_compression(False)
+    pdf.set_font("helvetica", size=10)
+    pdf.add_page()
+    lines = [
+        "Verzekeringsbericht",
+        "De heer J. de Vries",
+        "Datum: 1 november 2026",
+        "Loongegevens",
+        "Werkgever/Instantie Livestream en stream B.V.",
+        "Loonheffingennummer 200000007L01",
+        "Verzekerde wetten WW, ZW, WAO/WIA",
+        "Contractvorm publiekrechtelijke aanstelling voor bepaalde tijd",
+        "Periode Aantal uur Sv-loon",
+        "01-10-2026 t/m 31-10-2026 120 EUR",
+        "VZB-006",
+    ]
+    for line in lines:
+        pdf.cell(0, 6, line.replace("EUR", "\xa4 2.345,67"), new_x="LMARGIN", new_y="NEXT")
+    data = bytes(pdf.output())
+    assert b" stream B.V." in data  # the page text really is uncompressed
+    relations = PARSER.parse(data, CONTEXT).subject.incomes.relations
+    assert [r.payer_name for r in relations] == ["Livestream en stream B.V."]
