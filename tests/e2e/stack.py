@@ -66,7 +66,9 @@ class Stack:
     _broker: _Uvicorn
 
     def provider(self) -> DatabrugClient:
-        return DatabrugClient(self.broker_url, PROVIDER_ID, self.client_secret, private_jwks=self.private_jwks)
+        return DatabrugClient(
+            self.broker_url, PROVIDER_ID, self.client_secret, private_jwks=self.private_jwks
+        )
 
     @property
     def sandbox_url(self) -> str:
@@ -99,7 +101,9 @@ def start_stack(workdir: Path) -> Stack:
         support_email="klantenservice@woonstichting.invalid",
     )
     required = [s for s in provider.required_sources if s != OPTIONAL_SOURCE]
-    registry.put(provider.model_copy(update={"required_sources": required, "optional_sources": [OPTIONAL_SOURCE]}))
+    registry.put(
+        provider.model_copy(update={"required_sources": required, "optional_sources": [OPTIONAL_SOURCE]})
+    )
     registry.save(settings.providers_file)
     broker = _Uvicorn(create_app(build_broker(settings)), sock)
     broker.start()

@@ -11,12 +11,11 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from databrug.broker import Broker
 from databrug.sessions.errors import SessionError
 from databrug.sessions.model import SessionRecord
-from databrug.sessions.qr import qr_svg
+from databrug.sessions.qr import pairing_qr
 from databrug.sessions.state import SessionState
 from databrug.sessions.tokens import PageToken
 from databrug.web import pairing_codes
-from databrug.web.context import language, render, set_private_cookie
-from databrug.web.i18n import translate
+from databrug.web.context import render, set_private_cookie
 from databrug.web.provider_api import broker_of
 from databrug.web.sse import event_stream, last_event_id
 
@@ -121,13 +120,15 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
     pairing, expires_at = await broker.sessions.issue_pairing(token)
     short_code = await pairing_codes.attach(broker.sessions.store, broker.secret, record.session_id, pairing)
     url = f"{broker.settings.broker_url()}/app/pair?t={pairing.reveal()}"
-    svg = qr_svg(url, title=translate(language(request), "qr.alt"))
+    # scalable (a viewBox, no fixed size): it fills its box at any zoom and on any screen
+    svg: str = pairing_qr(url).svg_inline(scale=6, border=4, omitsize=True, dark="#000", light="#fff")
     refresh = max(10, int((expires_at - broker.sessions.clock.now()).total_seconds()) - 15)
     return render(
         request,
         "computer/qr.html",
         "qr.title",
         provider=provider,
+        record=record,
         qr_svg=svg,
         short_code=pairing_codes.display(short_code),
         refresh_seconds=refresh,

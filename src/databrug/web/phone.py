@@ -199,7 +199,7 @@ async def pair_page(request: Request, t: Annotated[str, Query(max_length=80)] = 
 @router.post("/pair")
 async def pair(request: Request, broker: BrokerDep, t: Annotated[str, Form(max_length=80)]) -> Response:
     client = request.client.host if request.client else "unknown"
-    await broker.sessions.check_rate(f"pair:{client}", 30, 60)
+    await broker.sessions.check_rate(f"pair:{client}", broker.settings.pairing_attempts_per_minute, 60)
     grant = await broker.sessions.pair(await _pairing_token(broker, t))
     response = RedirectResponse("/app/pairing", status_code=303)
     begin_app(request, grant.app_token.reveal(), response)

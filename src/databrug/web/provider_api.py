@@ -19,8 +19,6 @@ from databrug.web.sse import event_stream, last_event_id
 
 router = APIRouter(prefix="/api/v1", tags=["provider"])
 
-SESSIONS_PER_MINUTE = 600
-
 
 def broker_of(request: Request) -> Broker:
     broker: Broker = request.app.state.broker
@@ -126,7 +124,7 @@ async def token(
 
 @router.post("/sessions", status_code=201, response_model=SessionCreated)
 async def create_session(body: CreateSession, broker: BrokerDep, provider: ProviderId) -> SessionCreated:
-    await broker.sessions.check_rate(f"create:{provider}", SESSIONS_PER_MINUTE, 60)
+    await broker.sessions.check_rate(f"create:{provider}", broker.settings.sessions_per_minute, 60)
     registration = broker.provider(provider)
     sources = body.sources or registration.sources()
     unknown = set(sources) - set(registration.sources())

@@ -1,33 +1,54 @@
-// Live progress on the computer page: server-sent events, with polling as the fallback. No personal data.
+// Live progress on the computer pages: server-sent events, with polling as the fallback. The events carry
+// states and counts only, never personal data. On the QR page a scan moves on to the code confirmation,
+// and the QR code is renewed (by reloading the page) shortly before its token expires.
 (function () {
   "use strict";
   var live = document.getElementById("live");
   if (!live) { return; }
-  var lastState = null;
-  function reloadOn(state, scanned) {
-    var onQr = location.pathname === "/c/qr";
-    if (onQr && (scanned || (state && state !== "created" && state !== "opened"))) { location.reload(); return true; }
-    if (!onQr && lastState !== null && state !== lastState) { location.reload(); return true; }
-    lastState = state;
+  var onQr = location.pathname === "/c/qr";
+  var lastState = live.dataset.state || null;
+  var seq = parseInt(live.dataset.seq || "0", 10);
+  var finals = ["delivered", "acknowledged", "cancelled", "expired", "failed"];
+
+  var counts = document.getElementById("counts");
+  function showCounts(c) {
+    if (!counts || !c) { return; }
+    counts.textContent = counts.dataset.template.replace("{done}", c.done).replace("{records}", c.records);
+  }
+  function changed(state, scanned) {
+    if (onQr) { return scanned || (state && state !== "created" && state !== "opened"); }
+    return state && state !== lastState; // a new step: reload for its words; counts change in place
+  }
+  function handle(state, scanned, c) {
+    if (changed(state, scanned)) { location.reload(); return true; }
+    showCounts(c);
     return false;
   }
   function poll() {
-    fetch(live.dataset.status, { credentials: "same-origin" }).then(function (r) { return r.json(); })
-      .then(function (s) { if (!reloadOn(s.state, s.scanned)) { setTimeout(poll, 3000); } })
+    fetch(live.dataset.status, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (!handle(s.state, s.scanned, s.counts)) { setTimeout(poll, 3000); }
+      })
       .catch(function () { setTimeout(poll, 5000); });
   }
+  if (onQr && live.dataset.renewAfter) {
+    setTimeout(function () { location.reload(); }, parseInt(live.dataset.renewAfter, 10) * 1000);
+  }
+  if (!onQr && finals.indexOf(lastState) >= 0) { return; }
   if (window.EventSource) {
-    var source = new EventSource(live.dataset.events);
-    source.onmessage = function () {};
-    ["pairing.scanned", "session.paired", "subject.authenticated", "source.started", "source.completed",
-     "source.failed", "source.skipped", "partner.required", "session.review", "session.consented",
-     "session.delivered", "session.acknowledged", "session.cancelled", "session.expired", "session.failed"]
-      .forEach(function (type) {
-        source.addEventListener(type, function (e) {
-          var data = JSON.parse(e.data);
-          reloadOn(data.state, type === "pairing.scanned");
-        });
+    var source = new EventSource(live.dataset.events + "?after=" + seq);
+    var types = ["pairing.scanned", "pairing.reset", "session.paired", "subject.authenticated", "source.started",
+      "source.completed", "source.failed", "source.skipped", "partner.required", "session.review",
+      "session.consented", "session.delivered", "session.acknowledged", "session.cancelled",
+      "session.expired", "session.failed"];
+    types.forEach(function (type) {
+      source.addEventListener(type, function (e) {
+        var data = {};
+        try { data = JSON.parse(e.data); } catch (err) { /* keep going */ }
+        if (handle(data.state, type === "pairing.scanned", data.counts)) { source.close(); }
       });
+    });
     source.onerror = function () { source.close(); poll(); };
   } else {
     poll();
