@@ -338,6 +338,22 @@ def pdf_numbers(rng: random.Random, data: bytes, donors: Sequence[bytes]) -> byt
     return data[:start] + value + data[end:]
 
 
+_OBJECT = re.compile(rb"\d+ \d+ obj\b")
+
+
+def pdf_object_flood(rng: random.Random, data: bytes, donors: Sequence[bytes]) -> bytes:
+    """Repeat one object many times, whole or cut short (a stream without its end): repair work for PDFium."""
+    spans = [m.start() for m in _OBJECT.finditer(data)]
+    if not spans:
+        return duplicate_chunk(rng, data, donors)
+    start = rng.choice(spans)
+    end = data.find(b"endobj", start)
+    whole = data[start : end + len(b"endobj\n")] if end > 0 else data[start : start + 200]
+    piece = whole[: rng.randint(1, len(whole))] if rng.random() < 0.5 else whole
+    times = rng.choice((10, 100, 1000, 5000))
+    return _cap(data[:start] + piece * times + data[start:])
+
+
 GENERIC: tuple[Mutation, ...] = (
     bit_flip,
     insert_bytes,
@@ -351,7 +367,7 @@ GENERIC: tuple[Mutation, ...] = (
 BY_MEDIA: dict[str, tuple[Mutation, ...]] = {
     "json": (json_tree, json_tree, json_tree, deep_nesting),
     "xml": (xml_tree, xml_tree, xml_tree, xml_entities, xml_entities, deep_nesting),
-    "pdf": (pdf_xref, pdf_xref, pdf_numbers),
+    "pdf": (pdf_xref, pdf_xref, pdf_numbers, pdf_object_flood),
 }
 RARE: tuple[Mutation, ...] = (random_garbage,)
 VERY_RARE: tuple[Mutation, ...] = (oversize,)
