@@ -35,8 +35,6 @@ from databrug.sources.uwv.layout import Fail, invalid, parse_text
 
 __all__ = ["PARSER", "VerzekeringsberichtParser", "extract_pages", "parse_text"]
 
-# Streams that may lack their endstream before the next one: PDFium's cost grows with their square.
-MAX_UNTERMINATED_STREAMS = 64
 # Text a page may yield; a real VZB page holds a few thousand characters.
 MAX_PAGE_CHARS = 100_000
 
@@ -44,7 +42,8 @@ _PDF_MAGIC = b"%PDF-"
 _HEADER_WINDOW = 1024  # the PDF header may follow a little junk (PDF 32000-1, 7.5.2 / implementation note)
 _EOF_WINDOW = 1024
 _PDFIUM_LOCK = threading.Lock()
-_STREAM_WORD = re.compile(rb"(?<![A-Za-z])stream(?![A-Za-z0-9])")
+# Possessive quantifiers: no backtracking over long runs of white space or comments on hostile input.
+_STREAM_START = re.compile(rb">>(?:[\x00\t\n\x0c\r ]++|%[^\r\n]*+)*+stream(?![A-Za-z0-9])")
 _STREAM_END = re.compile(rb"(?<![A-Za-z])endstream(?![A-Za-z0-9])")
 
 
@@ -112,24 +111,22 @@ def extract_pages(data: bytes, *, filename: str | None = None) -> list[str]:
 
 
 def _streams_terminated(data: bytes) -> bool:
-    """At most a few streams run into the next one without their ``endstream``.
+    """Each stream is followed by its ``endstream`` before the next stream starts.
 
     PDFium looks for the end of a stream whose /Length is wrong by scanning ahead, once per stream: a file of
     many unterminated streams costs time quadratic in its size (3,000 such objects in 150 KB: 1.4 s of CPU;
     a few MB: minutes, holding the PDFium lock). Found by the parser fuzzer (bench/fuzz_parsers.py).
-    Every whole word "stream" counts as a start, whatever precedes it (PDFium also accepts a comment between
-    the dictionary and the keyword); the word in uncompressed page text then looks unterminated too, so a
-    handful is tolerated: the cost only grows large with hundreds.
+    A stream starts where the keyword follows a dictionary, with only white space or comments between (as
+    PDFium's tokenizer reads it), so the word "stream" in uncompressed page text does not count.
     """
     ends = [match.start() for match in _STREAM_END.finditer(data)]
-    starts = [match.end() for match in _STREAM_WORD.finditer(data)]
-    unterminated = 0
+    starts = [match.end() for match in _STREAM_START.finditer(data)]
     for index, start in enumerate(starts):
         following = bisect.bisect_left(ends, start)
-        if following == len(ends) or (index + 1 < len(starts) and ends[following] > starts[index + 1]):
-            unterminated += 1
-            if unterminated > MAX_UNTERMINATED_STREAMS:
-                return False
+        if following == len(ends):
+            return False
+        if index + 1 < len(starts) and ends[following] > starts[index + 1]:
+            return False
     return True
 
 

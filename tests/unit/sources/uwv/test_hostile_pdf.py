@@ -169,3 +169,25 @@ def test_the_word_stream_in_uncompressed_page_text_is_not_a_broken_stream() -> N
     assert b" stream B.V." in data  # the page text really is uncompressed
     relations = PARSER.parse(data, CONTEXT).subject.incomes.relations
     assert [r.payer_name for r in relations] == ["Livestream en stream B.V."]
+
+
+def test_a_comment_between_dictionary_and_stream_keyword_still_counts_as_a_stream() -> None:
+    golden = GOLDEN.read_bytes()
+    at = golden.find(b"\n3 0 obj") + 1
+    objects = b"".join(
+        b"%d 0 obj\n<</Length 99999>> %% note\n  stream\nxx\nendobj\n" % (1000 + n) for n in range(2000)
+    )
+    assert "endstream" in refusal(golden[:at] + objects + golden[at:], within_seconds=0.5).expected
+
+
+def test_long_runs_of_white_space_after_dictionaries_are_scanned_quickly() -> None:
+    golden = GOLDEN.read_bytes()
+    at = golden.find(b"\n3 0 obj") + 1
+    padding = b"".join(
+        b"%d 0 obj\n<<>>" % (1000 + n) + b" " * 2000 + b"% x" + b" " * 2000 + b"\nendobj\n"
+        for n in range(1000)
+    )
+    started = time.process_time()
+    with contextlib.suppress(DocumentInvalid):
+        PARSER.parse(golden[:at] + padding + golden[at:], CONTEXT)
+    assert time.process_time() - started < 1.0
