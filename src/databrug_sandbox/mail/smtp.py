@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -21,4 +23,6 @@ class _Handler:
 def smtp_controller(store: MailStore, host: str, port: int) -> Controller:
     """A started-on-demand SMTP server; ``controller.start()`` / ``.stop()``. Port 0 is not supported by
     aiosmtpd's readiness check, so callers pick a free port."""
+    # aiosmtpd traces every DATA line at DEBUG; the inbox page is where mail is shown, not the log.
+    logging.getLogger("mail.log").setLevel(logging.INFO)
     return Controller(_Handler(store), hostname=host, port=port, data_size_limit=MAX_MESSAGE_BYTES)

@@ -8,6 +8,7 @@ the back office → decision → deletion. Plus the webhook receiver's refusals 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -77,7 +78,10 @@ def _wait_for(stack: ProviderStack, case_id: str, status: str, timeout: float = 
     raise AssertionError(f"case did not reach {status}")
 
 
-def test_apply_invite_journey_dossier_decision_delete(stack: ProviderStack, sandbox: SandboxServer) -> None:
+def test_apply_invite_journey_dossier_decision_delete(
+    stack: ProviderStack, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     site = httpx.Client(base_url=stack.url, follow_redirects=False)
     answer = _apply(
         site, name="Fatima Yilmaz", email="fatima@example.nl", phone="06 12345678", partner="no", children="2"
@@ -144,6 +148,71 @@ def test_apply_invite_journey_dossier_decision_delete(stack: ProviderStack, sand
     assert stack.services.cases.get(case_id) is None
     with stack.services.db.session() as db:
         assert db.query(StoredPackage).filter_by(case_id=case_id).count() == 0
+
+    # every log line of the product and its libraries (the sandbox mail catcher's SMTP trace is the
+    # sandbox showing test mail, not the product)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")
+    assert case_id in logged  # the logs do say which case …
+    for personal in ("Fatima", "Yilmaz", "fatima@example.nl", "999900158", "1560", "Rotterdam"):
+        assert personal not in logged  # … never whose or how much
+
+
+def test_couple_delivers_both_people(stack: ProviderStack, sandbox: SandboxServer) -> None:
+    site = httpx.Client(base_url=stack.url, follow_redirects=False)
+    answer = _apply(site, name="Willem Smit", email="willem@example.nl", partner="yes", children="2")
+    assert answer.status_code == 303
+    case_id = stack.services.cases.all_cases()[0].id
+    [mail] = [m for m in stack.mails.all() if "willem@example.nl" in m.envelope_to]
+    link = re.search(r"(http\S+/start\?t=\S+)", mail.text)
+    assert link is not None
+    asyncio.run(
+        complete_journey(
+            link.group(1),
+            stack.broker.url,
+            sandbox.base_url,
+            Login("couple-both-employed", "Proef-0080"),
+            Login("couple-both-employed-partner", "Proef-0092"),
+        )
+    )
+    case = _wait_for(stack, case_id, "advised")
+    assert case.advice is not None
+    # 3,188.06 + 1,940.23 = 5,128.29 net > 2,282.42; assets 50,428.50 > 16,000 (default: 120% excl. VT)
+    assert case.advice_outcome == "reject"
+    assert case.advice["income_test"]["household_net_monthly"] == "5128.29"
+    assert [p["role"] for p in case.advice["persons"]] == ["applicant", "partner"]
+    office = httpx.Client(base_url=stack.url, follow_redirects=False)
+    _log_in(office)
+    dossier = office.get(f"/backoffice/cases/{case_id}").text
+    assert dossier.count("<h3>Partner") == 1
+    assert "Inkomen te hoog" in dossier
+    assert "Vermogen te hoog" in dossier
+
+
+def test_admin_changes_a_municipality_setting(stack: ProviderStack) -> None:
+    office = httpx.Client(base_url=stack.url, follow_redirects=False)
+    assert office.get("/backoffice/settings").status_code == 303
+    _log_in(office)
+    page = office.get("/backoffice/settings", params={"gemeente": "GM0599"})
+    assert "standaardinstellingen" in page.text
+    form = {
+        "csrf": _csrf(page),
+        "code": "GM0599",
+        "percentage": "130",
+        "includes_holiday_allowance": "yes",
+        "home_equity_rule": "exempt",
+        "check_timing": "before",
+    }
+    assert office.post("/backoffice/settings", data={**form, "csrf": "wrong"}).status_code == 403
+    assert office.post("/backoffice/settings", data={**form, "percentage": "abc"}).status_code == 422
+    saved = office.post("/backoffice/settings", data=form)
+    assert saved.status_code == 303
+    with stack.services.db.session() as db:
+        from databrug.provider.municipalities import settings_for
+
+        current, own = settings_for(db, "GM0599")
+    assert own
+    assert (current.percentage, current.includes_holiday_allowance, current.asset_test) == (130, True, False)
+    assert current.home_equity_rule == "exempt"
 
 
 def test_webhook_refuses_forgeries_and_answers_replays(stack: ProviderStack) -> None:
