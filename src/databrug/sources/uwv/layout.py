@@ -283,6 +283,9 @@ class _Row:
         default_factory=list
     )
 
+    def has_amount(self) -> bool:
+        return any(kind == "amount" for kind, _ in self.tokens)
+
 
 @dataclass
 class _Block:
@@ -292,6 +295,16 @@ class _Block:
     laws: list[str] = field(default_factory=list)
     contract: list[str] = field(default_factory=list)
     periods: list[WagePeriod] = field(default_factory=list)
+
+
+BlockKey = tuple[str, str, tuple[str, ...], str | None]
+
+
+def _key(block: _Block) -> BlockKey:
+    """Name, payroll number, insured laws and contract type: what a repeated block header repeats."""
+    assert block.payroll is not None
+    laws = tuple(law.strip() for law in " ".join(block.laws).split(",") if law.strip())
+    return " ".join(block.name), block.payroll, laws, " ".join(block.contract) or None
 
 
 _State = Literal["section", "name", "after_payroll", "laws", "contract", "rows"]
@@ -306,10 +319,12 @@ class _BlockReader:
         self.state: _State = "section"
         self.block: _Block | None = None
         self.row: _Row | None = None
-        self.continuation = 0
+        # A company-car row cut by a page break whose next page repeats the block header: held until the
+        # repeated header proves to be the same block.
+        self.carried: _Row | None = None
         self.no_data: Line | None = None
         self.relations: list[IncomeRelation] = []
-        self.last_key: tuple[str, str, tuple[str, ...], str | None] | None = None
+        self.last_key: BlockKey | None = None
 
     def feed(self, line: Line) -> None:
         text = line.text
@@ -322,10 +337,14 @@ class _BlockReader:
                 return
         employer = _EMPLOYER.match(text)
         if employer:
+            carried = self.row if line.first_on_page and self.row and not self.row.has_amount() else None
+            if carried:
+                self.row = None
             self._close_block(line)
             if self.no_data is not None:
                 self.fail(line.where, "no employer blocks after 'Er zijn geen loongegevens'")
             self.block = _Block(line, name=_value(employer))
+            self.carried = carried
             self.state = "name"
             return
         if self.state == "section":
@@ -380,6 +399,11 @@ class _BlockReader:
             return
         if _TABLE_HEADER.match(text):
             self.state = "rows"
+            carried, self.carried = self.carried, None
+            if carried:
+                if not (block.line.first_on_page and _key(block) == self.last_key):
+                    self.fail(carried.line.where, "the SV-loon amount of the period ('€ 1.234,56')")
+                self.row = carried
             return
         if self.state == "laws" and not _is_structural(text) and len(block.laws) < MAX_LAWS_LINES:
             block.laws.append(text)
@@ -474,11 +498,8 @@ class _BlockReader:
             }.get(self.state, "the wage table header 'Periode | Aantal uur | Sv-loon'")
             self.fail(where, expected)
         self._close_row(block)
-        assert block.payroll is not None
-        name = " ".join(block.name)
-        laws = tuple(law.strip() for law in " ".join(block.laws).split(",") if law.strip())
-        contract = " ".join(block.contract) or None
-        key = (name, block.payroll, laws, contract)
+        key = _key(block)
+        name, payroll, laws, contract = key
         # A block header repeated at the top of a page continues the block before the page break; the
         # same header elsewhere is another inkomstenverhouding (a second or later contract): kept apart.
         repeated = block.line.first_on_page and key == self.last_key
@@ -489,9 +510,9 @@ class _BlockReader:
         try:
             relation = IncomeRelation(
                 source_ref=self.source_ref,
-                kind=_kind(block.payroll, laws, contract),
+                kind=_kind(payroll, laws, contract),
                 payer_name=name,
-                payroll_tax_number=block.payroll,
+                payroll_tax_number=payroll,
                 insured_laws=list(laws),
                 contract_type=contract,
                 periods=periods,
