@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Scale-out on one machine: N broker processes behind nginx (round robin, no sticky sessions) on one Redis,
+# the sandbox, and the demo provider on PostgreSQL. Prints the URLs; Ctrl-C stops everything.
+#   scripts/scale-out.sh [--brokers N] [--no-provider] [--dir DIR] [--once]
+# See docs/deployment.md for what maps to which host.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/system-deps.sh
+exec .venv/bin/python -m tests.support.scale_out "$@"
