@@ -326,3 +326,23 @@ def test_advice_round_trips_as_json_for_storage() -> None:
     )
     again = type(advice).model_validate_json(advice.model_dump_json())
     assert again == advice
+
+
+def test_past_aow_age_without_payments_in_the_uwv_data_counts_projected_pensions() -> None:
+    # The retired applicant's UWV payments mirror his Mijnpensioenoverzicht amounts: AOW together
+    # 13,600 / 12 = 1,133.33 plus twelve schemes (1,161 … 819 a year, 18,467 in all; per scheme / 12 in
+    # cents: 96.75 + 187.75 + 29.58 + 171.00 + 163.58 + 134.67 + 203.17 + 174.75 + 209.75 + 45.92 + 53.75 +
+    # 68.25 = 1,538.92) = 2,672.25 — the same gross as when they are read from the UWV data.
+    household = CATALOGUE["retired-couple-many-pensions"]
+    package = package_for(household)
+    applicant = package.subjects[0]
+    without_uwv = applicant.model_copy(
+        update={"incomes": applicant.incomes.model_copy(update={"relations": []})}
+    )
+    package = package.model_copy(update={"subjects": [without_uwv, package.subjects[1]]})
+    advice = assess(package, Declaration(partner=True, children=0), B, REFERENCE)
+    person = advice.persons[0]
+    assert person.gross_monthly == Decimal("2672.25")
+    assert all(i.projected for i in person.items if i.counted)
+    assert {i.category for i in person.items if i.counted} == {"state_pension", "pension"}
+    assert advice.persons[1].gross_monthly == Decimal("1882.66")  # the partner still from UWV

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from databrug.provider.eligibility.norms import load_norms
 from databrug.provider.eligibility.tax import (
@@ -76,3 +78,17 @@ def test_low_income_pays_no_tax() -> None:
     none = estimate_net(Decimal(500), Decimal(500), RULES, aow=False)
     assert none.tax_due == 0
     assert none.net_monthly == Decimal("500.00")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    low=st.decimals(min_value=0, max_value=20000, places=2),
+    step=st.decimals(min_value=Decimal("0.01"), max_value=5000, places=2),
+    aow=st.booleans(),
+)
+def test_more_gross_never_gives_less_net(low: Decimal, step: Decimal, aow: bool) -> None:
+    # the steepest combined marginal rate (49.5% + 6.51% + 6.398%) stays below 100%
+    lower = estimate_net(low, low, RULES, aow)
+    higher = estimate_net(low + step, low + step, RULES, aow)
+    assert higher.net_monthly >= lower.net_monthly
+    assert Decimal(0) <= lower.net_monthly <= low
