@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -120,8 +121,27 @@ def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], timeo
     raise SystemExit(f"databrug demo: {service.name} did not become healthy within {timeout:.0f} s")
 
 
+def ports_in_use(settings: Settings) -> list[int]:
+    """The demo's ports something else listens on already (our health checks would reach that instead)."""
+    ports = [settings.sandbox_port, settings.broker_port, settings.mail_port, settings.mail_port + 1]
+    ports.append(settings.provider_port)
+    taken = []
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex((settings.host, port)) == 0:
+                taken.append(port)
+    return taken
+
+
 def run_demo(settings: Settings, *, once: bool = False) -> int:
     """Start every service, print where the journey starts, run until interrupted (``once``: return)."""
+    taken = ports_in_use(settings)
+    if taken:
+        raise SystemExit(
+            f"databrug demo: port(s) {', '.join(map(str, taken))} on {settings.host} are already in use "
+            "(another demo?). Stop it, or choose others with DATABRUG_SANDBOX_PORT, DATABRUG_BROKER_PORT, "
+            "DATABRUG_MAIL_PORT, DATABRUG_PROVIDER_PORT."
+        )
     processes: list[subprocess.Popen[bytes]] = []
     provision_robot(settings, ROBOT_CREDENTIALS)
     provision_provider_demo(settings, PROVIDER_CREDENTIALS)
@@ -133,6 +153,7 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
             print(f"  {service.name:<32} {service.start_url}", flush=True)
         print(f"  {'robot journeys':<32} databrug journey --all   (credentials in {ROBOT_CREDENTIALS})")
         print(f"  {'provider back office':<32} /backoffice  login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
+        print(f"\nStart the journey here: http://{settings.host}:{settings.provider_port}/", flush=True)
         print("Databrug demo is running. Stop it with Ctrl-C.", flush=True)
         if once:
             return 0
