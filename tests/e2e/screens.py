@@ -18,7 +18,8 @@ TIMEOUT_MS = 15_000
 
 def phone_options(playwright: Playwright) -> dict[str, Any]:
     """A phone-sized, touch, mobile browser (Chromium's Pixel 7 profile), in Dutch."""
-    return {**playwright.devices["Pixel 7"], "locale": "nl-NL"}
+    # device pixel ratio 1 (the profile says 2.625): the same layout, screenshots 7x cheaper to take and keep
+    return {**playwright.devices["Pixel 7"], "locale": "nl-NL", "device_scale_factor": 1}
 
 
 class Shots:

@@ -9,13 +9,16 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
 from databrug.bootstrap import build_broker
+from databrug.broker import Broker
 from databrug.config import Settings
 from databrug.provisioning import register
 from databrug.registrations.store import ProviderRegistry
@@ -28,6 +31,7 @@ from databrug_sandbox.server import SandboxServer, SandboxSettings
 PROVIDER_ID = "woonstichting-e2e"
 PROVIDER_NAME = "Woonstichting Voorbeeld"
 OPTIONAL_SOURCE = "mijnpensioenoverzicht"
+T = TypeVar("T")
 
 
 def _free_socket() -> socket.socket:
@@ -41,7 +45,16 @@ def _free_socket() -> socket.socket:
 class _Uvicorn:
     def __init__(self, app: Any, sock: socket.socket) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+
+    def _serve(self, sock: socket.socket) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self.server.serve(sockets=[sock]))
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the broker's own event loop (its store and locks live there)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)
 
     def start(self) -> None:
         self.thread.start()
@@ -63,12 +76,18 @@ class Stack:
     client_secret: str
     private_jwks: dict[str, Any]
     personas: dict[str, Persona]
+    broker: Broker
     _broker: _Uvicorn
 
     def provider(self) -> DatabrugClient:
         return DatabrugClient(
             self.broker_url, PROVIDER_ID, self.client_secret, private_jwks=self.private_jwks
         )
+
+    def expire_open_sessions(self) -> None:
+        """As if the sessions' time ran out: the broker's expiry sweep, a month from now."""
+        later = datetime.now(UTC) + timedelta(days=30)
+        self._broker.call(self.broker.sessions.expire_due(now=later))
 
     @property
     def sandbox_url(self) -> str:
@@ -105,15 +124,17 @@ def start_stack(workdir: Path) -> Stack:
         provider.model_copy(update={"required_sources": required, "optional_sources": [OPTIONAL_SOURCE]})
     )
     registry.save(settings.providers_file)
-    broker = _Uvicorn(create_app(build_broker(settings)), sock)
-    broker.start()
+    broker = build_broker(settings)
+    server = _Uvicorn(create_app(broker), sock)
+    server.start()
     return Stack(
         sandbox=sandbox,
         broker_url=settings.broker_url(),
         client_secret=secret,
         private_jwks=keys.private_jwks,
         personas=load_personas(sandbox.base_url),
-        _broker=broker,
+        broker=broker,
+        _broker=server,
     )
 
 

@@ -148,6 +148,24 @@ def test_session_cancelled(stack: Stack, phone: Page, shots: Shots) -> None:
     _error_screen(phone, "session_cancelled", shots, "session-cancelled")
 
 
+def test_session_expired(stack: Stack, desktop: Page, phone: Page, shots: Shots) -> None:
+    with stack.provider() as provider:
+        created = provider.create_session(reference="e2e-expired")
+    desktop.goto(created.citizen_url)
+    phone.goto(created.citizen_url)
+    phone.goto(f"{stack.broker_url}/c/install")
+    phone.get_by_test_id("phone-start").click()
+    expect(phone.get_by_test_id("digid-login")).to_be_visible()
+    stack.expire_open_sessions()
+    phone.reload()
+    _error_screen(phone, "session_expired", shots, "session-expired")
+    desktop.goto(f"{stack.broker_url}/c/progress")
+    expect(desktop.get_by_test_id("finished")).to_be_visible()
+    expect(desktop.get_by_test_id("return")).to_be_visible()  # the way back to the provider
+    shots.take(desktop, "computer-expired")
+    assert_accessible(desktop, "computer: session expired")
+
+
 def test_qr_already_used_and_wrong_code(
     stack: Stack,
     desktop: Page,

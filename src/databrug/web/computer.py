@@ -29,7 +29,7 @@ S = SessionState
 _WAITING = {S.CREATED, S.OPENED}
 
 
-def page_token(request: Request) -> PageToken:
+async def page_token(request: Request) -> PageToken:  # async: no thread-pool hop per request
     return PageToken.parse(request.cookies.get(PAGE_COOKIE, ""))
 
 

@@ -20,7 +20,8 @@ from databrug.web.sse import event_stream, last_event_id
 router = APIRouter(prefix="/api/v1", tags=["provider"])
 
 
-def broker_of(request: Request) -> Broker:
+async def broker_of(request: Request) -> Broker:
+    # async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request
     broker: Broker = request.app.state.broker
     return broker
 
