@@ -57,9 +57,15 @@ _WAGE_WIDTH = 40.0
 _CAR_LABEL_WIDTH = 47.0
 _BLOCK_GAP = 5.0
 
-_DEFAULT_REFERENCE_DATE: date = next(
-    f.default for f in dataclasses.fields(Household) if f.name == "reference_date"
-)  # type: ignore[assignment]
+
+def _household_default_reference_date() -> date:
+    """Taken from the model, so it cannot drift from the persona world's own default."""
+    default = next(f.default for f in dataclasses.fields(Household) if f.name == "reference_date")
+    assert isinstance(default, date)
+    return default
+
+
+_DEFAULT_REFERENCE_DATE = _household_default_reference_date()
 
 
 def render_verzekeringsbericht(citizen: Citizen, *, reference_date: date | None = None) -> bytes:
