@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     session_lifetime_seconds: int = 3 * 24 * 3600
     idle_timeout_seconds: int = 30 * 60
     pairing_ttl_seconds: int = 120
+    pairing_attempts_per_minute: int = 30
+    """Phone pairing attempts per client address per minute (a QR or short code tried by scanning bots)."""
+    sessions_per_minute: int = 600
+    """Sessions one provider may create per minute."""
     pickup_window_seconds: int = 24 * 3600
     expiry_sweep_seconds: float = 15.0
     webhook_poll_seconds: float = 1.0
