@@ -232,3 +232,11 @@ def test_a_second_contract_with_the_same_employer_never_starts_a_page(months_bef
         for periods in (first, second)
     ]
     assert_round_trip(citizen([twins[0], twins[1]]))
+
+
+def test_the_creation_date_comes_from_the_citizens_extra_reference_date_when_given() -> None:
+    person = uwv_citizens.no_income()
+    dated = Citizen(digid=person.digid, facts=person.facts, extra={"reference_date": date(2025, 5, 6)})
+    texts = page_texts(render_verzekeringsbericht(dated))
+    assert "Datum: 6 mei 2025" in texts[0]
+    assert "Datum: 1 november 2026" in page_texts(render_verzekeringsbericht(person))[0]
