@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from typing import NoReturn
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -81,10 +80,7 @@ PARSER = VerzekeringsberichtParser()
 
 def extract_pages(data: bytes, *, filename: str | None = None) -> list[str]:
     """The text of each page, after the size, type, completeness, encryption and page-count checks."""
-
-    def fail(location: str, expected: str) -> NoReturn:
-        raise DocumentInvalid("uwv", "verzekeringsbericht", location, expected, filename)
-
+    fail = invalid(filename)
     if len(data) > MAX_DOCUMENT_BYTES:
         fail("document", f"a document of at most {MAX_DOCUMENT_BYTES} bytes")
     if not VerzekeringsberichtParser.sniff(data):
@@ -99,6 +95,8 @@ def extract_pages(data: bytes, *, filename: str | None = None) -> list[str]:
         except pdfium.PdfiumError as exc:
             if exc.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
                 fail("document", "an unencrypted PDF (this one is an encrypted PDF)")
+            fail("document", "a readable PDF (PDFium could not open it)")
+        except Exception:  # ctypes or decoding failures on hostile input
             fail("document", "a readable PDF (PDFium could not open it)")
         try:
             return _page_texts(document, fail)
