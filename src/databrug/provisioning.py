@@ -106,17 +106,18 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
     """The demo provider (Gezondverzekerd-like): webhooks to its own port, originals included.
 
     Its secrets (client secret, webhook secret, private keys) go to ``credentials_file`` (mode 0600),
-    which the provider process reads; the broker keeps only hashes and the public keys.
+    which the provider process reads; the broker keeps only hashes and the public keys. The encryption keys
+    survive a restart (packages stored earlier stay readable); the API and webhook secrets are new each time.
     """
     registry = ProviderRegistry.load(settings.providers_file)
-    keys = generate_provider_keys()
+    private_jwks, public_jwks = _demo_provider_keys(credentials_file)
     provider_url = f"http://{settings.host}:{settings.provider_port}"
     _, secret, webhook_secret = register(
         registry,
         DEMO_PROVIDER,
         "Gezondverzekerd (demo)",
         return_url=f"{provider_url}/",
-        public_jwks=keys.public_jwks,
+        public_jwks=public_jwks,
         webhook_url=f"{provider_url}/webhooks/databrug",
         partner="optional",
         want_documents=True,
@@ -130,6 +131,19 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
             "provider_id": DEMO_PROVIDER,
             "client_secret": secret,
             "webhook_secret": webhook_secret,
-            "private_jwks": keys.private_jwks,
+            "private_jwks": private_jwks,
         },
     )
+
+
+def _demo_provider_keys(credentials_file: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(private, public) JWKS: the ones in an earlier credentials file, or new ones."""
+    try:
+        earlier = json.loads(credentials_file.read_text(encoding="utf-8"))["private_jwks"]
+        public = {"keys": [{k: v for k, v in key.items() if k != "d"} for key in earlier["keys"]]}
+        if public["keys"]:
+            return dict(earlier), public
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    keys = generate_provider_keys()
+    return keys.private_jwks, keys.public_jwks

@@ -292,8 +292,13 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
             return render(request, "error.html", status=404, message_key="error.not_found")
         stored = await run_in_threadpool(services.cases.packages, case_id)
         package = None
+        unreadable = False
         if stored:
-            package = await run_in_threadpool(open_package, stored[0], services.link.private_jwks)
+            try:
+                package = await run_in_threadpool(open_package, stored[0], services.link.private_jwks)
+            except DatabrugError as error:  # e.g. sealed to keys this provider no longer holds
+                log.warning("stored package not readable case=%s code=%s", case_id, error.code)
+                unreadable = True
         advice = Advice.model_validate(case.advice) if case.advice else None
         charts = {}
         if package is not None:
@@ -310,6 +315,7 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
             municipality=by_code().get(case.municipality_code),
             package=package,
             stored=stored[0] if stored else None,
+            unreadable=unreadable,
             prov=provenance(package) if package else {},
             advice=advice,
             charts=charts,
@@ -325,7 +331,10 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
         stored = await run_in_threadpool(services.cases.packages, case_id)
         if not stored:
             return Response(status_code=404)
-        package = await run_in_threadpool(open_package, stored[0], services.link.private_jwks)
+        try:
+            package = await run_in_threadpool(open_package, stored[0], services.link.private_jwks)
+        except DatabrugError:
+            return Response(status_code=404)
         if not 0 <= index < len(package.documents):
             return Response(status_code=404)
         document = package.documents[index]
