@@ -32,7 +32,11 @@ from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ConstantBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from databrug.sessions.errors import SessionExists, SessionNotFound, StoreUnavailable
 from databrug.sessions.events import SessionEvent
@@ -142,8 +146,12 @@ def _ms(seconds: float) -> int:
 
 
 class RedisSessionStore:
-    def __init__(self, client: aioredis.Redis, *, prefix: str = "databrug:") -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, prefix: str = "databrug:", events: aioredis.Redis | None = None
+    ) -> None:
         self._redis = client
+        self._events = events or client
+        """The client for the event subscription; it must not reconnect silently (see ``_listen``)."""
         self._prefix = prefix
         self._create = client.register_script(_CREATE)
         self._replace = client.register_script(_REPLACE)
@@ -163,10 +171,21 @@ class RedisSessionStore:
     ) -> RedisSessionStore:
         """A store with a blocking pool: under load a request waits up to ``pool_timeout`` seconds for a
         connection (redis-py's default pool fails at once when its 100 connections are in use)."""
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=max_connections, timeout=pool_timeout, decode_responses=False
+        # One retry on a fresh connection for commands: after a Redis restart every pooled connection is
+        # dead, and without it each would fail one request with store_unavailable (a pool built from a URL
+        # gets no retries from redis-py). The subscription keeps its own pool without retries: a silent
+        # resubscribe would lose the events published meanwhile, so its watchers must end instead.
+        retry = Retry(
+            ConstantBackoff(0.05), retries=1, supported_errors=(RedisConnectionError, RedisTimeoutError)
         )
-        return cls(aioredis.Redis.from_pool(pool), prefix=prefix)  # the client owns and closes the pool
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=pool_timeout, decode_responses=False, retry=retry
+        )
+        events = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=2, timeout=pool_timeout, decode_responses=False
+        )
+        # each client owns and closes its pool
+        return cls(aioredis.Redis.from_pool(pool), prefix=prefix, events=aioredis.Redis.from_pool(events))
 
     # -- keys
 
@@ -326,7 +345,7 @@ class RedisSessionStore:
         pattern = f"{self._prefix}ev:*"
         skip = len(self._prefix) + len("ev:")
         while not self._closed:
-            pubsub = self._redis.pubsub()
+            pubsub = self._events.pubsub()
             try:
                 await pubsub.psubscribe(pattern)
                 async for message in pubsub.listen():
@@ -391,6 +410,8 @@ class RedisSessionStore:
                 await self._listener
         self._fanout.end_all()
         await self._redis.aclose()
+        if self._events is not self._redis:
+            await self._events.aclose()
 
     def watcher_count(self) -> int:
         return self._fanout.watcher_count()
