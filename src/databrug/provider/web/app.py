@@ -302,9 +302,9 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
         advice = Advice.model_validate(case.advice) if case.advice else None
         charts = {}
         if package is not None:
-            until = package.created_at.date()
             for subject in package.subjects:
-                series = monthly_income(subject, until)
+                ends = [p.end for r in subject.incomes.relations for p in r.periods]
+                series = monthly_income(subject, max(ends, default=package.created_at.date()))
                 label = translate(language(request), "dossier.chart_label", role=subject.role)
                 charts[subject.role] = (series, income_chart_svg(series, label))
         return render(
