@@ -34,7 +34,7 @@ from databrug.sources.parsing import MAX_DOCUMENT_BYTES
 from databrug.sources.upload import parse_upload
 from databrug.web import pairing_codes
 from databrug.web.context import language, render, set_private_cookie
-from databrug.web.errors import CATALOGUE
+from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
 from databrug.web.provider_api import broker_of
 
@@ -167,6 +167,15 @@ async def service_worker() -> Response:
     """Served under /app/ so it may control the app's pages (a worker's scope is its own folder)."""
     script = resources.files("databrug.web").joinpath("static/sw.js").read_bytes()
     return Response(script, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/error/{code}")
+async def error_page(request: Request, code: str) -> Response:
+    """An error screen by its code: where the language switch of an error page leads when the page itself
+    came from a form post or a single-use DigiD answer (which cannot be fetched again)."""
+    if code not in CATALOGUE:
+        raise BrokerError("not_found", "no such error code")
+    return render(request, "error.html", f"error.{code}.title", status_code=status_for(code), code=code)
 
 
 # -- pairing
