@@ -164,6 +164,7 @@ def _cmd_provider_demo(args: argparse.Namespace) -> int:
     import uvicorn
 
     from databrug.provider.config import ProviderSettings
+    from databrug.provider.eligibility import MunicipalitySettings
     from databrug.provider.services import build_services
     from databrug.provider.web.app import create_provider_app
 
@@ -178,7 +179,15 @@ def _cmd_provider_demo(args: argparse.Namespace) -> int:
     settings = ProviderSettings().model_copy(update=overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_provider_app(build_services(settings))
+    default = MunicipalitySettings()
     print(f"Gezondverzekerd demo provider on {settings.base_url()}", flush=True)
+    print(
+        f"  default municipality settings: {default.percentage}% of the bijstandsnorm "
+        f"{'incl.' if default.includes_holiday_allowance else 'excl.'} holiday allowance, asset test "
+        f"{'on' if default.asset_test else 'off'}, own home: {default.home_equity_rule}, "
+        f"check {default.check_timing} granting (change them at {settings.base_url()}/backoffice/settings)",
+        flush=True,
+    )
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
     return 0
 

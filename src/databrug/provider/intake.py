@@ -195,14 +195,21 @@ class Intake:
                     consents_verified=True,
                 )
             )
+            case.session_state = "delivered"
+            case.updated_at = now
+            if case.status != "decided":
+                case.status = "data_received"
             settings, _ = settings_for(db, case.municipality_code)
-            advice = assess(package, Declaration(case.partner_declared, case.children), settings)
+            try:
+                advice = assess(package, Declaration(case.partner_declared, case.children), settings)
+            except Exception:  # a rule bug must not lose the package: keep it, advise by hand
+                log.exception("assessment failed case=%s", case_id)
+                return
             case.settings_snapshot = settings.model_dump(mode="json")
             case.advice = advice.model_dump(mode="json")
             case.advice_outcome = advice.outcome
-            case.status = "advised" if case.status != "decided" else case.status
-            case.session_state = "delivered"
-            case.updated_at = now
+            if case.status != "decided":
+                case.status = "advised"
 
 
 def open_package(stored: StoredPackage, private_jwks: Mapping[str, Any]) -> DataPackage:

@@ -267,3 +267,19 @@ def test_decide_and_delete(world: Any) -> None:
     assert cases.delete(case_id)
     assert cases.get(case_id) is None
     assert cases.packages(case_id) == []
+
+
+def test_a_failing_assessment_keeps_the_package(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    cases, intake, broker, _ = world
+    case_id, _ = cases.apply(_application())
+    broker.packages["ses_1"], _ = _sealed_for(case_id)
+
+    def broken(*_: object, **__: object) -> None:
+        raise ArithmeticError("a rule bug")
+
+    monkeypatch.setattr("databrug.provider.intake.assess", broken)
+    assert intake.receive("ses_1") == case_id
+    case = cases.get(case_id)
+    assert (case.status, case.advice) == ("data_received", None)
+    assert len(cases.packages(case_id)) == 1
+    assert broker.acknowledged == ["ses_1"]
