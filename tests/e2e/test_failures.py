@@ -125,6 +125,8 @@ def test_digid_without_sms_check(stack: Stack, phone: Page, shots: Shots) -> Non
     expect(phone.get_by_test_id("help-link")).to_have_attribute("href", re.compile("digid.nl"))
     phone.get_by_test_id("lang-en").click()  # the same screen in English: the error stays on screen
     expect(phone.locator("html")).to_have_attribute("lang", "en")
+    expect(phone.get_by_test_id("error")).to_have_attribute("data-code", "digid_loa_too_low")
+    assert_accessible(phone, "no SMS check (English)")
 
 
 def test_partner_mismatch(stack: Stack, phone: Page, shots: Shots) -> None:

@@ -43,7 +43,10 @@ def render(
             "lang": lang,
             "t": t,
             "title": t(title_key),
-            "languages": [(code, LANGUAGE_LABELS[code], _switch_href(request, code)) for code in LANGUAGES],
+            "languages": [
+                (code, LANGUAGE_LABELS[code], _switch_href(request, code, context.get("code")))
+                for code in LANGUAGES
+            ],
             "in_app": request.url.path.startswith("/app"),
             **context,
         },
@@ -54,11 +57,19 @@ def render(
     return response
 
 
-def _switch_href(request: Request, code: Language) -> str:
-    """The same page in another language. A page shown after a form post cannot be fetched again, so its
-    switch goes to the start of the app or of the computer pages (both pick up where the person is)."""
-    if request.method != "GET":
-        path = "/app/" if request.url.path.startswith("/app") else "/c/info"
+# Addresses not to fetch twice (a DigiD answer is single use): their pages switch language elsewhere.
+_ONCE_ONLY = ("/app/digid/callback",)
+
+
+def _switch_href(request: Request, code: Language, error_code: object = None) -> str:
+    """The same page in another language. A page shown after a form post (or a single-use answer) cannot be
+    fetched again: an error page switches to the same error's own address, any other page to the start of
+    the app or of the computer pages (both pick up where the person is)."""
+    once = request.method != "GET" or request.url.path in _ONCE_ONLY
+    if once and isinstance(error_code, str):
+        return f"/app/error/{error_code}?lang={code}"
+    if once:
+        path = "/app/" if request.url.path.startswith("/app") else "/c/qr"
         return f"{path}?lang={code}"
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return f"{request.url.path}?{urlencode([*params, ('lang', code)])}"

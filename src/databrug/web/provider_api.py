@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from databrug.broker import Broker, BrokerError
 from databrug.records import SourceName
 from databrug.records.schema import package_json_schema
 from databrug.registrations.access_tokens import DEFAULT_TTL_SECONDS, issue_access_token, read_access_token
-from databrug.registrations.credentials import verify_secret
+from databrug.registrations.credentials import RecentlyVerified, verify_secret
 from databrug.sessions.model import SessionRecord
 from databrug.web.sse import event_stream, last_event_id
 
@@ -27,6 +28,7 @@ async def broker_of(request: Request) -> Broker:
 
 
 BrokerDep = Annotated[Broker, Depends(broker_of)]
+_recently_verified = RecentlyVerified()
 
 
 async def provider_id(request: Request, broker: BrokerDep) -> str:
@@ -116,8 +118,13 @@ async def token(
     if grant_type != "client_credentials":
         raise BrokerError("invalid_request", "grant_type must be client_credentials")
     provider = broker.registry.find(client_id)
-    if provider is None or not verify_secret(provider.credentials, client_secret):
+    if provider is None:
         raise BrokerError("unauthorised", "unknown client or wrong secret")
+    if not _recently_verified.knows(provider.id, provider.credentials, client_secret):
+        # scrypt takes tens of ms of CPU: in a worker thread, so this process keeps serving others meanwhile
+        if not await asyncio.to_thread(verify_secret, provider.credentials, client_secret):
+            raise BrokerError("unauthorised", "unknown client or wrong secret")
+        _recently_verified.remember(provider.id, provider.credentials, client_secret)
     return TokenResponse(
         access_token=issue_access_token(broker.secret, provider.id), expires_in=DEFAULT_TTL_SECONDS
     )
