@@ -100,6 +100,16 @@ def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
             process.wait(timeout=5)
 
 
+def _cpu_of_tree(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0
+    own = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return own + sum(_cpu_of_tree(int(child)) for child in children)
+
+
 def nginx_config(directory: Path, lb_port: int, idp_port: int, brokers: list[int], sandbox_port: int) -> str:
     """Round robin over the brokers without affinity; SSE routes unbuffered; the Host header kept."""
     servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for port in brokers)
@@ -227,6 +237,12 @@ class ScaleOut:
         self._processes[name] = process
         self._stack.callback(_stop, process, stop_signal)
         return process
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each part has used so far, its child processes included (nginx
+        workers, PostgreSQL backends); Linux only, from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        return {name: _cpu_of_tree(process.pid) / tick for name, process in self._processes.items()}
 
     def exited(self) -> list[str]:
         """The parts that stopped on their own."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from databrug.registrations.model import ApiCredential
@@ -36,6 +41,48 @@ def verify_secret(credentials: list[ApiCredential], secret: str) -> bool:
         candidate = _hash(secret, base64.b64decode(credential.salt))
         ok |= secrets.compare_digest(candidate, credential.hash)
     return ok
+
+
+class RecentlyVerified:
+    """A short memory of secrets that passed ``verify_secret``, so a provider asking for tokens often pays
+    for scrypt once per ``ttl`` rather than on every call (scrypt costs tens of ms of CPU by design).
+
+    Only successes are remembered, under a keyed digest (a per-process random key; the secret itself is not
+    kept), together with the provider's credential hashes at that time: a rotation forgets them. Wrong
+    secrets always pay the full scrypt, so guessing stays as slow as before.
+    """
+
+    def __init__(
+        self, ttl: float = 300.0, limit: int = 1024, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._key = secrets.token_bytes(32)
+        self._ttl, self._limit, self._clock = ttl, limit, clock
+        self._entries: OrderedDict[bytes, tuple[tuple[str, ...], float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _digest(self, provider_id: str, secret: str) -> bytes:
+        message = f"{provider_id}\0{secret}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def knows(self, provider_id: str, credentials: list[ApiCredential], secret: str) -> bool:
+        digest = self._digest(provider_id, secret)
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return False
+            hashes, until = entry
+            if until <= self._clock() or hashes != tuple(c.hash for c in credentials):
+                del self._entries[digest]
+                return False
+            return True
+
+    def remember(self, provider_id: str, credentials: list[ApiCredential], secret: str) -> None:
+        digest = self._digest(provider_id, secret)
+        with self._lock:
+            self._entries[digest] = (tuple(c.hash for c in credentials), self._clock() + self._ttl)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self._limit:
+                self._entries.popitem(last=False)
 
 
 def new_webhook_secret() -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urljoin
 
@@ -10,6 +13,11 @@ import httpx
 from databrug.robot.page import Form, Page
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+RequestObserver = Callable[[str, str, int, float], Awaitable[None]]
+"""Called after every answer with (method, URL, status, seconds); a load test records timings with it."""
+request_observer: ContextVar[RequestObserver | None] = ContextVar("robot_request_observer", default=None)
+"""Set per task (each journey's task sees its own); None: no observer, nothing recorded."""
 
 
 class Browser:
@@ -34,16 +42,16 @@ class Browser:
                 return Page.read(str(response.url), response.status_code, response.text)
             location = urljoin(str(response.url), response.headers["location"])
             self.requests += 1
-            response = await self.http.get(location)
+            response = await self._send("GET", location)
         raise RuntimeError("too many redirects")
 
     async def get(self, url: str) -> Page:
         self.requests += 1
-        return await self._follow(await self.http.get(url))
+        return await self._follow(await self._send("GET", url))
 
     async def get_json(self, url: str, **params: str) -> Any:
         self.requests += 1
-        response = await self.http.get(url, params=params)
+        response = await self._send("GET", url, params=params)
         response.raise_for_status()
         return response.json()
 
@@ -59,5 +67,13 @@ class Browser:
         action = urljoin(page.url, form.action or page.url)
         self.requests += 1
         if form.method == "post":
-            return await self._follow(await self.http.post(action, data=data))
-        return await self._follow(await self.http.get(action, params=data))
+            return await self._follow(await self._send("POST", action, data=data))
+        return await self._follow(await self._send("GET", action, params=data))
+
+    async def _send(self, method: str, url: str, **options: Any) -> httpx.Response:
+        observer = request_observer.get()
+        started = time.perf_counter()
+        response = await self.http.request(method, url, **options)
+        if observer is not None:
+            await observer(method, str(response.url), response.status_code, time.perf_counter() - started)
+        return response
