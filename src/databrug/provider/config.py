@@ -22,6 +22,8 @@ class ProviderSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    """Implicit TLS (SMTPS, usually port 465) instead of plain SMTP (+ optional STARTTLS)."""
     mail_from: str = "Gezondverzekerd demo <noreply@gezondverzekerd.invalid>"
 
     login_hours: int = 8

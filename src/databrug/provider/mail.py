@@ -74,8 +74,9 @@ class MailError(Exception):
 
 def send(message: EmailMessage, settings: ProviderSettings) -> None:
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-            if settings.smtp_starttls:
+        kind = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
+        with kind(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            if settings.smtp_starttls and not settings.smtp_ssl:
                 smtp.starttls()
             if settings.smtp_username and settings.smtp_password:
                 smtp.login(settings.smtp_username, settings.smtp_password)

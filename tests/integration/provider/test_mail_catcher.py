@@ -54,3 +54,39 @@ def test_smtp_in_inbox_out() -> None:
     assert web.get("/messages/999").status_code == 404
     assert web.delete("/api/messages").status_code == 204
     assert store.all() == []
+
+
+def test_provider_sends_the_invitation_over_smtp_and_names_no_recipient_on_failure() -> None:
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from databrug.provider.config import ProviderSettings
+    from databrug.provider.mail import Invitation, MailError, invitation_message, send
+
+    store = MailStore()
+    port = _free_port()
+    controller = smtp_controller(store, "127.0.0.1", port)
+    controller.start()
+    invitation = Invitation(
+        to="burger@example.nl",
+        name="Jan de Vries",
+        municipality="Zutphen",
+        link="http://127.0.0.1:8700/start?t=dbp_abc",
+        expires_at=datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
+        language="en",
+    )
+    try:
+        send(
+            invitation_message(invitation, "Demo <noreply@example.invalid>"), ProviderSettings(smtp_port=port)
+        )
+    finally:
+        controller.stop()
+    [mail] = store.all()
+    assert mail.subject == "Your application for the Zutphen municipal health insurance"
+    assert "http://127.0.0.1:8700/start?t=dbp_abc" in mail.text
+    assert "01-12-2026 13:00" in mail.text  # Amsterdam time
+    with pytest.raises(MailError) as failed:
+        send(invitation_message(invitation, "x@example.invalid"), ProviderSettings(smtp_port=_free_port()))
+    assert "burger" not in str(failed.value)
+    assert "Jan" not in str(failed.value)

@@ -227,6 +227,8 @@ def test_webhook_refuses_forgeries_and_answers_replays(stack: ProviderStack) -> 
     assert forged.status_code == 400
     missing = client.post("/webhooks/databrug", content=body)
     assert missing.status_code == 400
+    huge = client.post("/webhooks/databrug", content=b"{" + b" " * (65 * 1024) + b"}")
+    assert huge.status_code == 413
 
     from databrug.delivery.webhooks import signed_headers  # the broker's own signer
 

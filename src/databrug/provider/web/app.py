@@ -45,6 +45,7 @@ SESSION_COOKIE = "gv_session"
 CSRF_COOKIE = "gv_csrf"
 LANG_COOKIE = "gv_lang"
 MAX_FORM_FIELDS = 40
+MAX_WEBHOOK_BYTES = 64 * 1024  # the broker's events are a few hundred bytes
 
 
 def _env() -> Environment:
@@ -211,7 +212,12 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
     # ---------------------------------------------------------------- webhook
     @app.post("/webhooks/databrug")
     async def webhook(request: Request) -> Response:
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_WEBHOOK_BYTES:
+            return Response("too large", status_code=413, media_type="text/plain")
         body = await request.body()
+        if len(body) > MAX_WEBHOOK_BYTES:
+            return Response("too large", status_code=413, media_type="text/plain")
         status, text = await run_in_threadpool(services.intake.handle_webhook, dict(request.headers), body)
         return (
             Response(text, status_code=status, media_type="text/plain")
