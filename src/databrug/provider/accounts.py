@@ -121,3 +121,33 @@ def log_out(db: Session, token: str | None) -> None:
 
 def csrf_ok(login: Login, submitted: str | None) -> bool:
     return bool(submitted) and hmac.compare_digest(login.csrf_token, submitted or "")
+
+
+class LoginThrottle:
+    """Slows password guessing: after ``limit`` failures for a username within ``window`` seconds, further
+    attempts fail (without checking the password) until the window has passed. In-process, per username."""
+
+    def __init__(self, limit: int = 5, window: float = 15 * 60) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, username: str, now: float) -> list[float]:
+        recent = [t for t in self._failures.get(username.casefold(), []) if t > now - self.window]
+        if recent:
+            self._failures[username.casefold()] = recent
+        else:
+            self._failures.pop(username.casefold(), None)
+        return recent
+
+    def blocked(self, username: str, now: float) -> bool:
+        return len(self._recent(username, now)) >= self.limit
+
+    def failed(self, username: str, now: float) -> None:
+        self._failures.setdefault(username.casefold(), []).append(now)
+        if len(self._failures) > 10_000:  # bounded: drop the oldest entries
+            for key in list(self._failures)[:1000]:
+                self._failures.pop(key, None)
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username.casefold(), None)

@@ -254,3 +254,23 @@ def test_application_form_validates_and_needs_csrf(stack: ProviderStack) -> None
     assert "Application for the gemeentepolis" in english.text
     home = site.get("/")
     assert home.text.count("<option value=") == 342
+
+
+def test_password_guessing_is_throttled(stack: ProviderStack) -> None:
+    from databrug.provider.accounts import add_caseworker
+
+    with stack.services.db.session() as db:
+        add_caseworker(db, "bert", "Juist-wachtwoord-9", "Bert")
+    office = httpx.Client(base_url=stack.url, follow_redirects=False)
+    page = office.get("/backoffice/login")
+    token = _csrf(page)
+    for _ in range(5):
+        wrong = office.post(
+            "/backoffice/login", data={"csrf": token, "username": "bert", "password": "geraden"}
+        )
+        assert wrong.status_code == 401
+    right = office.post(
+        "/backoffice/login", data={"csrf": token, "username": "bert", "password": "Juist-wachtwoord-9"}
+    )
+    assert right.status_code == 401  # blocked for the window, even with the right password
+    assert "gv_session" not in right.cookies

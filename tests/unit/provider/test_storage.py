@@ -111,3 +111,18 @@ def test_login_sessions_store_only_a_hash_and_expire(provider_database_url: str)
         log_out(session, token)
         assert session.query(LoginSession).count() == 0
     db.dispose()
+
+
+def test_login_throttle_blocks_after_five_failures_per_username() -> None:
+    from databrug.provider.accounts import LoginThrottle
+
+    throttle = LoginThrottle(limit=5, window=900)
+    for attempt in range(5):
+        assert not throttle.blocked("Anna", 1000.0 + attempt)
+        throttle.failed("Anna", 1000.0 + attempt)
+    assert throttle.blocked("anna", 1010.0)
+    assert not throttle.blocked("bert", 1010.0)
+    assert not throttle.blocked("anna", 1000.0 + 4 + 901)  # the window has passed
+    throttle.failed("bert", 1.0)
+    throttle.succeeded("bert")
+    assert not throttle.blocked("bert", 2.0)

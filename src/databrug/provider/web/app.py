@@ -11,6 +11,7 @@ import base64
 import logging
 import re
 import secrets
+import time
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,7 +23,7 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from databrug.provider.accounts import Login, csrf_ok, current_login, log_in, log_out
+from databrug.provider.accounts import Login, LoginThrottle, csrf_ok, current_login, log_in, log_out
 from databrug.provider.cases import DECISION_REASONS, STATUSES, Application, ApplicationInvalid
 from databrug.provider.eligibility import MunicipalitySettings, load_norms
 from databrug.provider.eligibility.model import Advice
@@ -74,6 +75,7 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
     app = FastAPI(title="Gezondverzekerd (demo provider)", docs_url=None, redoc_url=None, openapi_url=None)
     env = _env()
     settings = services.settings
+    throttle = LoginThrottle()
     app.mount("/static", StaticFiles(packages=[("databrug.provider.web", "static")]), name="static")
 
     def language(request: Request) -> Language:
@@ -236,14 +238,20 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
         if not anon_csrf_ok(request, form):
             return forbidden(request)
 
+        username = form.get("username", "")[:64]
+
         def attempt() -> str | None:
+            if throttle.blocked(username, time.monotonic()):
+                return None
             with services.db.session() as db:
-                return log_in(db, form.get("username", ""), form.get("password", ""), settings.login_hours)
+                return log_in(db, username, form.get("password", ""), settings.login_hours)
 
         token = await run_in_threadpool(attempt)
         if token is None:
+            throttle.failed(username, time.monotonic())
             log.info("login failed")
             return render(request, "backoffice/login.html", status=401, failed=True)
+        throttle.succeeded(username)
         response = RedirectResponse("/backoffice", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
