@@ -56,11 +56,22 @@ def discover() -> dict[str, Benchmark]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_") or info.ispkg:
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+        except Exception as exc:  # a broken module is that benchmark's error, not the whole run's
+            found[info.name] = _raising(exc)
+            continue
         run = getattr(module, "run", None)
         if callable(run):
             found[info.name] = run
     return found
+
+
+def _raising(error: Exception) -> Benchmark:
+    def run(mode: Mode) -> list[Figure]:
+        raise error
+
+    return run
 
 
 def median(values: Sequence[float]) -> float:
