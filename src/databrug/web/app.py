@@ -151,7 +151,10 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     async def http_error(request: Request, error: Exception) -> Response:
         status = error.status_code if isinstance(error, StarletteHTTPException) else 500
         code = {404: "not_found", 405: "invalid_request", 401: "unauthorised"}.get(status, "invalid_request")
-        return error_response(request, code, status)
+        response = error_response(request, code, status)
+        if isinstance(error, StarletteHTTPException) and error.headers:
+            response.headers.update(error.headers)  # e.g. Allow on a 405 (RFC 9110 §15.5.6)
+        return response
 
     app.add_exception_handler(StarletteHTTPException, http_error)
 

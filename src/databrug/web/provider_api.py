@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from databrug.broker import Broker, BrokerError
 from databrug.records import SourceName
@@ -19,6 +19,37 @@ from databrug.sessions.model import SessionRecord
 from databrug.web.sse import event_stream, last_event_id
 
 router = APIRouter(prefix="/api/v1", tags=["provider"])
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable code (see the error catalogue), e.g. session_not_found")
+    message: str = Field(description="A human-readable explanation in the request's language")
+    fields: list[str] | None = Field(default=None, description="validation_failed: the fields at fault")
+    retry_after: int | None = Field(default=None, description="rate_limited: seconds to wait")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+_ERROR_MEANINGS = {
+    400: "Invalid request (invalid_request)",
+    401: "Missing, invalid or expired access token (unauthorised)",
+    404: "No such session for this provider (session_not_found)",
+    409: "Not possible in the session's current state (package_not_ready, invalid_transition, …)",
+    410: "The package or session is gone (package_gone, session_expired, session_cancelled, …)",
+    422: "The request does not match this schema (validation_failed)",
+    429: "Too many requests (rate_limited)",
+    503: "The session store cannot be reached; retry (store_unavailable)",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers of an operation: every error has the same JSON shape."""
+    return {
+        status: {"model": ErrorResponse, "description": _ERROR_MEANINGS[status]}
+        for status in (*statuses, 422, 503)
+    }
 
 
 async def broker_of(request: Request) -> Broker:
@@ -59,7 +90,18 @@ class CreateSession(BaseModel):
         max_length=254,
         description="Accepted for compatibility; the broker sends no mail and does not keep it.",
     )
-    sources: list[SourceName] | None = Field(default=None, description="Default: the registration's sources")
+    sources: list[SourceName] | None = Field(
+        default=None,
+        description="Default: the registration's sources",
+        json_schema_extra={"uniqueItems": True},
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _distinct(cls, sources: list[SourceName] | None) -> list[SourceName] | None:
+        if sources is not None and len(set(sources)) != len(sources):
+            raise ValueError("each source at most once")
+        return sources
 
 
 class SessionCreated(BaseModel):
@@ -108,15 +150,15 @@ def status_of(record: SessionRecord) -> SessionStatus:
     )
 
 
-@router.post("/token", response_model=TokenResponse, summary="OAuth2 client credentials")
+@router.post(
+    "/token", response_model=TokenResponse, summary="OAuth2 client credentials", responses=errors(401)
+)
 async def token(
     broker: BrokerDep,
-    grant_type: Annotated[str, Form()],
-    client_id: Annotated[str, Form()],
-    client_secret: Annotated[str, Form()],
+    grant_type: Annotated[Literal["client_credentials"], Form()],
+    client_id: Annotated[str, Form(min_length=1)],
+    client_secret: Annotated[str, Form(min_length=1)],
 ) -> TokenResponse:
-    if grant_type != "client_credentials":
-        raise BrokerError("invalid_request", "grant_type must be client_credentials")
     provider = broker.registry.find(client_id)
     if provider is None:
         raise BrokerError("unauthorised", "unknown client or wrong secret")
@@ -130,7 +172,7 @@ async def token(
     )
 
 
-@router.post("/sessions", status_code=201, response_model=SessionCreated)
+@router.post("/sessions", status_code=201, response_model=SessionCreated, responses=errors(400, 401, 429))
 async def create_session(body: CreateSession, broker: BrokerDep, provider: ProviderId) -> SessionCreated:
     await broker.sessions.check_rate(f"create:{provider}", broker.settings.sessions_per_minute, 60)
     registration = broker.provider(provider)
@@ -149,7 +191,7 @@ async def create_session(body: CreateSession, broker: BrokerDep, provider: Provi
     )
 
 
-@router.get("/sessions/{session_id}", response_model=SessionStatus)
+@router.get("/sessions/{session_id}", response_model=SessionStatus, responses=errors(401, 404))
 async def get_session(session_id: str, broker: BrokerDep, provider: ProviderId) -> SessionStatus:
     return status_of(await broker.sessions.provider_session(session_id, provider))
 
@@ -158,6 +200,7 @@ async def get_session(session_id: str, broker: BrokerDep, provider: ProviderId) 
     "/sessions/{session_id}/events",
     summary="Event stream (text/event-stream, Last-Event-ID) or, with ?after=N, a JSON list for polling",
     response_model=None,
+    responses=errors(401, 404),
 )
 async def session_events(
     session_id: str,
@@ -180,14 +223,19 @@ async def session_events(
     )
 
 
-@router.post("/sessions/{session_id}/cancel", response_model=SessionStatus)
+@router.post(
+    "/sessions/{session_id}/cancel", response_model=SessionStatus, responses=errors(401, 404, 409, 410)
+)
 async def cancel_session(session_id: str, broker: BrokerDep, provider: ProviderId) -> SessionStatus:
     return status_of(await broker.sessions.cancel_by_provider(session_id, provider))
 
 
 @router.get(
     "/sessions/{session_id}/package",
-    responses={200: {"content": {"application/jose": {}}, "description": "The package as compact JWE"}},
+    responses={
+        200: {"content": {"application/jose": {}}, "description": "The package as compact JWE"},
+        **errors(401, 404, 409, 410),
+    },
     response_class=Response,
 )
 async def get_package(session_id: str, broker: BrokerDep, provider: ProviderId) -> Response:
@@ -200,7 +248,9 @@ async def get_package(session_id: str, broker: BrokerDep, provider: ProviderId) 
     return Response(content=ciphertext, media_type="application/jose")
 
 
-@router.post("/sessions/{session_id}/package/ack", response_model=AckResponse)
+@router.post(
+    "/sessions/{session_id}/package/ack", response_model=AckResponse, responses=errors(401, 404, 409, 410)
+)
 async def acknowledge_package(session_id: str, broker: BrokerDep, provider: ProviderId) -> AckResponse:
     return AckResponse(receipt=await broker.acknowledge(session_id, provider))
 
