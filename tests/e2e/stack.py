@@ -21,6 +21,7 @@ from databrug.bootstrap import build_broker
 from databrug.broker import Broker
 from databrug.config import Settings
 from databrug.provisioning import register
+from databrug.registrations.model import Branding
 from databrug.registrations.store import ProviderRegistry
 from databrug.robot.journey import Persona
 from databrug.robot.setup import load_personas
@@ -31,6 +32,7 @@ from databrug_sandbox.server import SandboxServer, SandboxSettings
 PROVIDER_ID = "woonstichting-e2e"
 PROVIDER_NAME = "Woonstichting Voorbeeld"
 OPTIONAL_SOURCE = "mijnpensioenoverzicht"
+BRAND_COLOUR = "#0b5d4b"  # the provider's own colour (dark green; white text on it passes AA)
 T = TypeVar("T")
 
 
@@ -120,8 +122,11 @@ def start_stack(workdir: Path) -> Stack:
         support_email="klantenservice@woonstichting.invalid",
     )
     required = [s for s in provider.required_sources if s != OPTIONAL_SOURCE]
+    branding = Branding(primary_colour=BRAND_COLOUR, accent_colour="#f0b400")
     registry.put(
-        provider.model_copy(update={"required_sources": required, "optional_sources": [OPTIONAL_SOURCE]})
+        provider.model_copy(
+            update={"required_sources": required, "optional_sources": [OPTIONAL_SOURCE], "branding": branding}
+        )
     )
     registry.save(settings.providers_file)
     broker = build_broker(settings)

@@ -34,7 +34,10 @@ def test_single_person_journey(
     with stack.provider() as provider:
         created = provider.create_session(reference="e2e-single")
     flows.open_invitation(desktop, created.citizen_url, shots)
+    # branded: the provider's name, colour and support contact
     expect(desktop.get_by_text(PROVIDER_NAME).first).to_be_visible()
+    expect(desktop.locator(".site-header")).to_have_css("background-color", "rgb(11, 93, 75)")
+    expect(desktop.locator(".site-footer a[href^=mailto]")).to_be_visible()
 
     # English on request, on the same screen, and axe is as happy in English
     desktop.get_by_test_id("lang-en").click()

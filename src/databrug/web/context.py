@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +22,29 @@ _environment = Environment(
     auto_reload=False,
 )
 templates = Jinja2Templates(env=_environment)
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+# Every decimal in the data model is an amount in euros, except these
+_NOT_MONEY = frozenset({"hours"})
+
+
+def shown_value(value: object, field: str, lang: Language) -> str:
+    """A value as people read it: dates as 31-12-2026, amounts as € 1.234,56 (nl) or €1,234.56 (en)."""
+    text = str(value)
+    date = _ISO_DATE.match(text)
+    if date:
+        year, month, day = date.groups()
+        return f"{day}-{month}-{year}" if lang == "nl" else f"{day}/{month}/{year}"
+    if _DECIMAL.match(text):
+        number = f"{Decimal(text):,.2f}"
+        if lang == "nl":
+            number = number.translate(str.maketrans(",.", ".,"))
+        return number if field in _NOT_MONEY else (f"€ {number}" if lang == "nl" else f"€{number}")
+    return text
+
+
+_environment.globals["shown_value"] = shown_value
 
 
 def language(request: Request) -> Language:
