@@ -274,3 +274,35 @@ def test_password_guessing_is_throttled(stack: ProviderStack) -> None:
     )
     assert right.status_code == 401  # blocked for the window, even with the right password
     assert "gv_session" not in right.cookies
+
+
+def test_expired_link_is_shown_and_resend_starts_a_new_session(stack: ProviderStack) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    site = httpx.Client(base_url=stack.url, follow_redirects=False)
+    assert _apply(
+        site, name="Roos Vermeulen", email="roos@example.nl", partner="no", children="0"
+    ).is_redirect
+    case = next(c for c in stack.services.cases.all_cases() if c.email == "roos@example.nl")
+    first_session = case.session_id
+    with stack.services.db.session() as db:
+        stored = db.get(Case, case.id)
+        assert stored is not None
+        stored.session_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    office = httpx.Client(base_url=stack.url, follow_redirects=False)
+    _log_in(office)
+    assert "link verlopen" in office.get("/backoffice").text
+    dossier = office.get(f"/backoffice/cases/{case.id}")
+    resent = office.post(f"/backoffice/cases/{case.id}/resend", data={"csrf": _csrf(dossier)})
+    assert resent.headers["location"].endswith("?m=resent")
+    again = stack.services.cases.get(case.id)
+    assert again is not None
+    assert again.session_id != first_session
+    assert again.invitations_sent == 2
+    links = [
+        re.search(r"start\?t=(\S+)", m.text).group(1)  # type: ignore[union-attr]
+        for m in stack.mails.all()
+        if "roos@example.nl" in m.envelope_to
+    ]
+    assert len(links) == 2
+    assert len(set(links)) == 2

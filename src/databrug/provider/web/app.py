@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -294,6 +295,7 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
             statuses=STATUSES,
             filter_status=status,
             names=by_code(),
+            now=datetime.now(UTC),
         )
 
     @app.get("/backoffice/cases/{case_id}", response_class=HTMLResponse, response_model=None)
@@ -335,6 +337,7 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
             charts=charts,
             reasons=DECISION_REASONS,
             message=request.query_params.get("m"),
+            now=datetime.now(UTC),
         )
 
     @app.get("/backoffice/cases/{case_id}/documents/{index}", response_model=None)
