@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
-from typing import get_args
+from typing import Literal, get_args, get_origin
 
 import pytest
 
@@ -125,11 +125,35 @@ def test_review_field_labels_cover_the_data_model() -> None:
     assert sorted(n for n in names if f"field.{n}" not in known) == []
 
 
-def _types(annotation: object) -> list[object]:
+def test_every_coded_value_the_review_can_show_has_words() -> None:
+    """Coded values (Literal types in the data model, e.g. marital status) are shown in words, not codes."""
+    import pydantic
+
+    from databrug.records import Subject
+
+    values: set[str] = set()
+
+    def walk(model: type[pydantic.BaseModel], depth: int) -> None:
+        for field in model.model_fields.values():
+            for inner in _types(field.annotation, keep_literals=True):
+                if isinstance(inner, str):
+                    values.add(inner)
+                elif isinstance(inner, type) and issubclass(inner, pydantic.BaseModel) and depth < 6:
+                    walk(inner, depth + 1)
+
+    walk(Subject, 0)
+    assert values, "the data model has coded values"
+    for lang in LANGUAGES:
+        assert sorted(v for v in values if f"value.{v}" not in catalogue(lang)) == []
+
+
+def _types(annotation: object, keep_literals: bool = False) -> list[object]:
+    if keep_literals and get_origin(annotation) is Literal:
+        return list(get_args(annotation))
     args = get_args(annotation)
     if not args:
         return [annotation]
-    return [t for arg in args for t in _types(arg)]
+    return [t for arg in args for t in _types(arg, keep_literals)]
 
 
 def test_translate_fills_placeholders_and_falls_back_to_the_key() -> None:
