@@ -207,11 +207,16 @@ def test_qr_already_used_and_wrong_code(
     flows.confirm_code(phone, desktop, shots, check=False)
 
 
-def test_typed_link_code(stack: Stack, desktop: Page, phone: Page, shots: Shots) -> None:
-    """Without a working camera the person types the short code shown under the QR code."""
+def test_typed_link_code_with_polling_instead_of_events(
+    stack: Stack, desktop: Page, phone: Page, shots: Shots
+) -> None:
+    """Without a working camera the person types the short code shown under the QR code. This computer's
+    browser has no server-sent events, so its page follows the phone by polling."""
+    desktop.context.add_init_script("delete window.EventSource;")
     with stack.provider() as provider:
         created = provider.create_session(reference="e2e-typed")
     flows.open_invitation(desktop, created.citizen_url, shots, check=False)
+    assert desktop.evaluate("() => typeof window.EventSource") == "undefined"
     short = desktop.get_by_test_id("pairing-token").inner_text()  # what a person reads off the screen
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", short)
     phone.goto(f"{stack.broker_url}/app/")
@@ -261,3 +266,23 @@ def test_no_camera(stack: Stack, desktop_browser: Browser, playwright: Playwrigh
         assert_accessible(page, "no camera")
     finally:
         context.close()
+
+
+def test_qr_code_renews_before_it_expires(stack: Stack, desktop: Page, phone: Page, shots: Shots) -> None:
+    """The QR page renews its code by itself; the code it replaced no longer links a phone."""
+    with stack.provider() as provider:
+        created = provider.create_session(reference="e2e-renew")
+    desktop.clock.install()
+    flows.open_invitation(desktop, created.citizen_url, shots, check=False)
+    old_code = desktop.get_by_test_id("pairing-token").inner_text()
+    renew_after = int(desktop.get_by_test_id("live").get_attribute("data-renew-after") or "0")
+    assert 0 < renew_after < stack.broker.settings.pairing_ttl_seconds
+    desktop.clock.fast_forward(renew_after * 1000 + 500)
+    expect(desktop.get_by_test_id("pairing-token")).not_to_have_text(old_code)
+
+    phone.goto(f"{stack.broker_url}/app/")
+    phone.locator("#pair-code").fill(old_code)
+    phone.get_by_test_id("typed-submit").click()
+    _error_screen(phone, "pairing_token_invalid", shots, "old-code")
+    phone.get_by_test_id("next-action").click()
+    expect(phone.locator("#pair-code")).to_be_visible()  # back to scanning, or typing the new code
