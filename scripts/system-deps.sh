@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the test tiers need (chromium, redis-server, postgresql, nginx).
+# Installs the system packages the test tiers need (chromium, redis-server, postgresql, nginx) and the
+# benchmarks' load generator (wrk; `make bench` falls back to a slower Python client without it).
 # As root with apt it installs what is missing; otherwise it stops and names what is missing.
 # It never lets a tier skip silently.
 set -euo pipefail
@@ -9,6 +10,7 @@ declare -A need=(
   [redis-server]=/usr/bin/redis-server
   [postgresql]=/usr/lib/postgresql
   [nginx]=/usr/sbin/nginx
+  [wrk]=/usr/bin/wrk
 )
 missing=()
 for pkg in "${!need[@]}"; do
