@@ -25,6 +25,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -49,6 +50,12 @@ KINDS = ("provider API", "app and pages", "collection", "sandbox")
 TARGET_KINDS = ("provider API", "app and pages")
 GENERATED_OWN_BSNS = 869  # generated seeds 0..868 own their BSNs (docs/personas.md)
 WINDOW_S = 5.0
+LOAD_LIMITS = {
+    # Every robot phone reaches the brokers from one loopback address, and one provider creates all sessions:
+    # lift the per-address pairing limit and the per-provider session limit, which real traffic spreads.
+    "DATABRUG_PAIRING_ATTEMPTS_PER_MINUTE": "1000000",
+    "DATABRUG_SESSIONS_PER_MINUTE": "1000000",
+}
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,7 @@ async def count_lost(stack: ScaleOut, endpoints: Endpoints, run: Run) -> None:
 
 def execute(plan: Plan, directory: Path) -> Run:
     personas = schedule(plan.journeys)
-    with ScaleOut(directory, brokers=plan.brokers, provider=False) as stack:
+    with ScaleOut(directory, brokers=plan.brokers, provider=False, broker_env=LOAD_LIMITS) as stack:
         endpoints = load_endpoints(stack.robot_credentials)
         run = Run(plan, started=time.time())
         cpu_before, robot_before = stack.cpu_seconds(), time.process_time()
@@ -320,11 +327,27 @@ def _windows(run: Run) -> list[tuple[float, list[float], int, int]]:
 
 
 def _nice(top: float) -> float:
-    for step in (1, 2, 5):
-        for power in range(0, 7):
-            if step * 10**power >= top:
-                return float(step * 10**power)
+    """The smallest 1, 2 or 5 times a power of ten that is at least ``top``."""
+    for power in range(-2, 7):
+        for step in (1, 2, 5):
+            if step * 10.0**power >= top:
+                return step * 10.0**power
     return top
+
+
+def _legend(items: list[tuple[str, str, str]], right: float, y: float) -> list[str]:
+    """A one-line legend ending at ``right``."""
+    x = right - sum(30 + 6.2 * len(label) for label, _, _ in items)
+    out = []
+    for label, colour, dash in items:
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(
+            f'<line x1="{x:.0f}" x2="{x + 18:.0f}" y1="{y - 4:.0f}" y2="{y - 4:.0f}" stroke="{colour}" '
+            f'stroke-width="2"{extra}/>'
+        )
+        out.append(f'<text x="{x + 22:.0f}" y="{y:.0f}" font-size="11">{label}</text>')
+        x += 30 + 6.2 * len(label)
+    return out
 
 
 def _polyline(points: list[tuple[float, float]], colour: str, dash: str = "") -> str:
@@ -338,7 +361,7 @@ def _polyline(points: list[tuple[float, float]], colour: str, dash: str = "") ->
 def chart_svg(run: Run, facts: dict[str, Any]) -> str:
     """Two panels over the run: latency percentiles (provider API + app) and throughput."""
     windows = _windows(run)
-    width, left, right, panel, gap, top = 900, 70, 130, 220, 70, 50
+    width, left, right, panel, gap, top = 900, 70, 60, 220, 70, 50
     plot_w = width - left - right
     height = top + 2 * panel + gap + 50
     duration = windows[-1][0] + WINDOW_S / 2
@@ -414,24 +437,12 @@ def chart_svg(run: Run, facts: dict[str, Any]) -> str:
         ("p99", colours["p99"], ""),
         (f"target {TARGET_MS:.0f} ms", "#c00", "6 4"),
     ]
-    for i, (label, colour, dash) in enumerate(legend):
-        ly = top + 16 + i * 18
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        lx = width - right + 10
-        out.append(
-            f'<line x1="{lx}" x2="{lx + 20}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"{extra}/>'
-        )
-        out.append(f'<text x="{lx + 26}" y="{ly + 4}">{label}</text>')
-    for i, (label, colour, dash) in enumerate(
-        (("requests/s", "#2ca02c", ""), ("journeys/s (right)", "#555", "4 3"))
-    ):
-        ly = y0 + 16 + i * 18
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        lx = width - right + 40
-        out.append(
-            f'<line x1="{lx}" x2="{lx + 20}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"{extra}/>'
-        )
-        out.append(f'<text x="{lx - 4}" y="{ly + 22}" font-size="11">{label}</text>')
+    out += _legend(legend, left + plot_w, top - 8)
+    out += _legend(
+        [("requests/s at the balancer (left)", "#2ca02c", ""), ("journeys/s (right)", "#555", "4 3")],
+        left + plot_w,
+        y0 - 8,
+    )
     out.append("</svg>")
     return "\n".join(part for part in out if part) + "\n"
 
@@ -440,7 +451,7 @@ def chart_svg(run: Run, facts: dict[str, Any]) -> str:
 
 PLANS: dict[Mode, Plan] = {
     "quick": Plan(journeys=40, concurrency=20, time_limit=300.0),
-    "full": Plan(journeys=1000, concurrency=200, time_limit=1800.0),
+    "full": Plan(journeys=1000, concurrency=50, time_limit=2700.0),
 }
 
 
@@ -453,6 +464,13 @@ def measure(plan: Plan, chart: Path | None, directory: Path | None = None) -> di
         chart.parent.mkdir(parents=True, exist_ok=True)
         chart.write_text(chart_svg(run, facts), encoding="utf-8")
         chart.with_suffix(".json").write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
+    if directory is not None:  # the raw timings, to draw the chart again without a new run (--replot)
+        raw = {
+            "facts": facts,
+            "finished_at": run.finished_at,
+            "hits": [list(vars(h).values()) for h in run.hits],
+        }
+        (directory / "load-raw.json").write_text(json.dumps(raw), encoding="utf-8")
     return facts
 
 
@@ -472,7 +490,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chart", type=Path, default=CHART, help=f"SVG to write (default {CHART})")
     parser.add_argument("--no-chart", action="store_true")
     parser.add_argument("--dir", type=Path, default=None, help="keep logs here (default: a temp dir)")
+    parser.add_argument("--replot", type=Path, default=None, help="draw the chart from a load-raw.json")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the scaled-out set on the way out
+    if args.replot:
+        raw = json.loads(args.replot.read_text(encoding="utf-8"))
+        facts = raw["facts"]
+        plan = Plan(facts["journeys"], facts["concurrency"], facts["brokers"], think=facts["think_seconds"])
+        again = Run(plan, hits=[Hit(*h) for h in raw["hits"]], finished_at=raw["finished_at"])
+        args.chart.write_text(chart_svg(again, facts), encoding="utf-8")
+        return 0
     plan = Plan(args.journeys, args.concurrency, args.brokers, args.time_limit, args.think)
     facts = measure(plan, None if args.no_chart else args.chart, args.dir)
     print(json.dumps(facts, indent=2))

@@ -192,7 +192,8 @@ class ScaleOut:
     directory: Path
     brokers: int = 2
     provider: bool = False
-    broker_log_level: str = "info"
+    broker_env: dict[str, str] = field(default_factory=dict)
+    """More DATABRUG_* settings for the brokers (the load test lifts the per-address pairing limit)."""
     lb_port: int = 0
     idp_port: int = 0
     broker_ports: list[int] = field(default_factory=list)
@@ -295,6 +296,7 @@ class ScaleOut:
             "DATABRUG_PROVIDERS_FILE": str(settings.providers_file),
             "DATABRUG_SANDBOX_URL": self.sandbox_url,
             "DATABRUG_PUBLIC_URL": self.lb_url,
+            **self.broker_env,
         }
         started = [
             self._spawn(f"broker-{i}", [_program("databrug"), "serve", "--port", str(port)], env)
