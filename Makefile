@@ -31,8 +31,9 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
+# e2e last: Playwright's sync API keeps an event loop running in the main thread until the session ends.
 pytest: install
-	$(BIN)/pytest tests
+	$(BIN)/pytest tests/unit tests/contract tests/integration tests/e2e
 
 unit: install
 	$(BIN)/pytest tests/unit
