@@ -306,3 +306,49 @@ def test_expired_link_is_shown_and_resend_starts_a_new_session(stack: ProviderSt
     ]
     assert len(links) == 2
     assert len(set(links)) == 2
+
+
+def test_pages_pass_axe_wcag_21_aa(stack: ProviderStack) -> None:
+    from playwright.sync_api import sync_playwright
+    from tests.e2e.screens import axe_violations
+
+    site = httpx.Client(base_url=stack.url, follow_redirects=False)
+    _apply(site, name="Rob Dekker", email="rob@example.nl", partner="no", children="0")
+    cases = stack.services.cases.all_cases()
+    dossiers = {c.id for c in cases if c.advice is not None}
+    dossiers |= {next(c.id for c in cases if c.email == "rob@example.nl")}
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+
+        def check(name: str) -> None:
+            violations = axe_violations(page)
+            if violations:
+                found[name] = [f"{v['id']}: {[n['target'] for n in v['nodes']][:2]}" for v in violations]
+
+        for path, name in [
+            ("/?lang=nl", "home"),
+            ("/aanvragen?gemeente=GM0599", "apply"),
+            ("/?lang=en", "home-en"),
+        ]:
+            page.goto(stack.url + path)
+            check(name)
+        page.goto(stack.url + "/aanvragen")
+        page.click("main button[type=submit]")
+        check("apply-errors")
+        page.goto(stack.url + "/backoffice/login?lang=nl")
+        check("login")
+        username, password, _ = DEMO_CASEWORKER
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("main button[type=submit]")
+        check("cases")
+        for case_id in dossiers:
+            page.goto(f"{stack.url}/backoffice/cases/{case_id}")
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            check(f"dossier {case_id}")
+        page.goto(stack.url + "/backoffice/settings")
+        check("settings")
+        browser.close()
+    assert found == {}
