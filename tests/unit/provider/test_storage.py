@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import inspect
 
 from databrug.provider.accounts import (
@@ -25,7 +26,7 @@ from databrug.provider.municipalities import (
     settings_for,
 )
 from databrug.provider.storage.database import Database
-from databrug.provider.storage.tables import LoginSession
+from databrug.provider.storage.tables import Caseworker, LoginSession
 
 
 def test_migrations_create_every_table_and_run_twice(provider_database_url: str) -> None:
@@ -126,3 +127,19 @@ def test_login_throttle_blocks_after_five_failures_per_username() -> None:
     throttle.failed("bert", 1.0)
     throttle.succeeded("bert")
     assert not throttle.blocked("bert", 2.0)
+
+
+def test_admin_command_adds_a_caseworker(provider_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from databrug.provider.admin import main
+
+    monkeypatch.setenv("DATABRUG_PROVIDER_NEW_PASSWORD", "kort")
+    assert main(["add-caseworker", "carla", "--database-url", provider_database_url]) == 2
+    monkeypatch.setenv("DATABRUG_PROVIDER_NEW_PASSWORD", "Lang-genoeg-wachtwoord")
+    assert main(["add-caseworker", "carla", "--admin", "--database-url", provider_database_url]) == 0
+    db = Database(provider_database_url)
+    with db.session() as session:
+        assert log_in(session, "carla", "Lang-genoeg-wachtwoord", 1) is not None
+        worker = session.get(Caseworker, "carla")
+        assert worker is not None
+        assert worker.is_admin
+    db.dispose()
