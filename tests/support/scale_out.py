@@ -262,6 +262,7 @@ class ScaleOut:
         return self
 
     def _start_all(self) -> None:
+        """Slow starters overlap: the sandbox, PostgreSQL and the provider boot while the brokers do."""
         self.lb_port, self.idp_port = free_port(), free_port()
         self.broker_ports = [free_port() for _ in range(self.brokers)]
         self._start_redis()
@@ -274,7 +275,6 @@ class ScaleOut:
             ],
         )  # fmt: skip
         self._start_nginx(sandbox_port)
-        _wait_http(f"http://127.0.0.1:{sandbox_port}/healthz", sandbox, "the sandbox")
 
         provider_port = free_port() if self.provider else 0
         settings = Settings(
@@ -287,6 +287,7 @@ class ScaleOut:
         provision_robot(settings, self.robot_credentials)
         if self.provider:
             provision_provider_demo(settings, self.directory / "gezondverzekerd.json")
+            self._spawn_provider(provider_port)
         env = {
             "DATABRUG_HOST": "127.0.0.1",
             "DATABRUG_SESSION_STORE": "redis",
@@ -298,6 +299,7 @@ class ScaleOut:
             "DATABRUG_PUBLIC_URL": self.lb_url,
             **self.broker_env,
         }
+        _wait_http(f"http://127.0.0.1:{sandbox_port}/healthz", sandbox, "the sandbox")
         started = [
             self._spawn(f"broker-{i}", [_program("databrug"), "serve", "--port", str(port)], env)
             for i, port in enumerate(self.broker_ports)
@@ -306,7 +308,8 @@ class ScaleOut:
             _wait_http(f"http://127.0.0.1:{port}/health", process, f"broker {i}")
         _wait_http(f"{self.lb_url}/health", self._processes["nginx"], "nginx in front of the brokers")
         if self.provider:
-            self._start_provider(provider_port)
+            _wait_http(f"{self.mail_url}/healthz", self._processes["mail"], "the mail catcher")
+            _wait_http(f"{self.provider_url}/health", self._processes["provider"], "the demo provider")
 
     def _start_redis(self) -> None:
         port = free_port()
@@ -338,10 +341,11 @@ class ScaleOut:
         process = self._spawn("nginx", [NGINX, "-p", str(directory), "-c", str(conf), "-g", "daemon off;"])
         _wait_port(self.lb_port, process, "nginx")
 
-    def _start_provider(self, provider_port: int) -> None:
+    def _spawn_provider(self, provider_port: int) -> None:
+        """PostgreSQL (ready before the provider migrates it at start), the mail catcher, the provider."""
         self.database_url = self._start_postgres()
         smtp_port, mail_port = free_port(), free_port()
-        mail = self._spawn(
+        self._spawn(
             "mail",
             [
                 _program("databrug-sandbox"), "mail", "--host", "127.0.0.1", "--smtp-port", str(smtp_port),
@@ -349,8 +353,7 @@ class ScaleOut:
             ],
         )  # fmt: skip
         self.mail_url = f"http://127.0.0.1:{mail_port}"
-        _wait_http(f"{self.mail_url}/healthz", mail, "the mail catcher")
-        provider = self._spawn(
+        self._spawn(
             "provider",
             [
                 _program("databrug"), "provider-demo", "--host", "127.0.0.1", "--port", str(provider_port),
@@ -360,7 +363,6 @@ class ScaleOut:
             ],
         )  # fmt: skip
         self.provider_url = f"http://127.0.0.1:{provider_port}"
-        _wait_http(f"{self.provider_url}/health", provider, "the demo provider")
 
     def _start_postgres(self) -> str:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))

@@ -62,7 +62,7 @@ def test_every_persona_completes_through_the_balancer(stack: ScaleOut) -> None:
     assert endpoints.broker_url == stack.lb_url  # the provider API goes through nginx too
     personas = load_personas(stack.sandbox_url)
     assert len(personas) >= 10
-    results = asyncio.run(run_many(list(personas.values()), endpoints, "parallel", concurrency=4))
+    results = asyncio.run(run_many(list(personas.values()), endpoints, "parallel", concurrency=7))
     failures = {r.persona: r.error for r in results if not r.ok}
     assert not failures
     delivered = [r for r in results if r.outcome == "delivered and acknowledged"]
