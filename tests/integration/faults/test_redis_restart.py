@@ -82,11 +82,13 @@ async def test_a_redis_restart_mid_journey(
         bodies.extend([page.html, down.text])
 
         redis.start()
+        progress = await citizen.get("/c/progress")  # the computer page (this phone opened the link)
         page = await citizen.get("/app/sources")
         status = provider_status(broker, created.id)
-        bodies.extend([page.html, status.text])
+        bodies.extend([progress.html, page.html, status.text])
         if redis.append_only:
             # The session survived: the journey goes on where it was.
+            assert progress.status == 200
             assert page.status == 200
             assert {line.status for line in citizen.sources().values()} == {"done"}
             await citizen.press("/app/next")
@@ -96,6 +98,7 @@ async def test_a_redis_restart_mid_journey(
         else:
             # The session is gone: the phone is told so (and to close the page), the provider too.
             assert (page.status, code_of(page)) == (401, "token_invalid")
+            assert (progress.status, code_of(progress)) == (401, "token_invalid")
             assert "next-action" not in page.attrs  # nothing to retry: the session does not exist
             fetch = await citizen.browser.http.post(f"{citizen.base}/app/fetch-all")
             assert fetch.status_code == 401

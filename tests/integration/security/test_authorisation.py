@@ -119,6 +119,7 @@ def test_provider_b_cannot_touch_provider_a_sessions(
             data={"grant_type": "client_credentials", "client_id": a.id, "client_secret": b.secret},
         )
         assert wrong.status_code == 401
+    citizen.client.close()
 
 
 def test_citizen_tokens_do_not_open_the_provider_api(
@@ -135,13 +136,14 @@ def test_citizen_tokens_do_not_open_the_provider_api(
         path = template.format(id=citizen.session_id)
         status, code = call(citizen.client, method, path, {"Accept": "application/json"})
         assert (status, code) == (401, "unauthorised"), (method, template)
+    citizen.client.close()
 
 
 def test_a_provider_token_does_not_open_the_citizen_pages(
     broker: BrokerServer, providers: tuple[Provider, Provider]
 ) -> None:
     a, _ = providers
-    new_citizen(broker, a)  # a live session exists; the provider token still opens none of its pages
+    new_citizen(broker, a).client.close()  # a live session exists; the provider token opens none of its pages
     with httpx.Client(base_url=broker.url) as outsider:
         for path in CITIZEN_PAGES:
             answer = outsider.get(path, headers=bearer(a.token))
@@ -181,6 +183,7 @@ def test_expired_tampered_and_foreign_access_tokens_are_refused(
         for name, token in refused.items():
             answer = call(api, "GET", f"/api/v1/sessions/{citizen.session_id}", bearer(token))
             assert answer == (401, "unauthorised"), name
+    citizen.client.close()
 
 
 def test_a_pairing_token_works_once(broker: BrokerServer, providers: tuple[Provider, Provider]) -> None:
