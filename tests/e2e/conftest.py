@@ -38,7 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail(
@@ -46,25 +46,27 @@ def playwright() -> Iterator[Playwright]:
             "(make test runs scripts/system-deps.sh, or: sudo apt-get install chromium)",
             pytrace=False,
         )
+    # Package scope, not session: while the sync driver is open its event loop counts as running in this
+    # thread, so asyncio tests of other tiers must run only after it has closed.
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("camera") / "camera.y4m"
     blank_y4m(path)
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def desktop_browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BASE_ARGS, headless=True)
     yield browser
     browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def phone_browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
     camera = [
         "--use-fake-ui-for-media-stream",
