@@ -212,6 +212,30 @@ class Intake:
                 case.status = "advised"
 
 
+def reassess(db: Database, case_id: str, private_jwks: Mapping[str, Any]) -> bool:
+    """Assess a stored package again with the municipality's current settings (after they changed)."""
+    with db.session() as session:
+        case = session.get(Case, case_id)
+        stored = session.scalars(
+            select(StoredPackage)
+            .where(StoredPackage.case_id == case_id)
+            .order_by(StoredPackage.received_at.desc())
+        ).first()
+        if case is None or stored is None:
+            return False
+        package = open_package(stored, private_jwks)
+        settings, _ = settings_for(session, case.municipality_code)
+        advice = assess(package, Declaration(case.partner_declared, case.children), settings)
+        case.settings_snapshot = settings.model_dump(mode="json")
+        case.advice = advice.model_dump(mode="json")
+        case.advice_outcome = advice.outcome
+        case.updated_at = datetime.now(UTC)
+        if case.status == "data_received":
+            case.status = "advised"
+    log.info("case reassessed case=%s", case_id)
+    return True
+
+
 def open_package(stored: StoredPackage, private_jwks: Mapping[str, Any]) -> DataPackage:
     """The stored JWE decrypted again (for the dossier): plaintext lives only for the request."""
     return decrypt_package(stored.jwe, private_jwks)

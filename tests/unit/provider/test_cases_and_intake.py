@@ -283,3 +283,23 @@ def test_a_failing_assessment_keeps_the_package(world: Any, monkeypatch: pytest.
     assert (case.status, case.advice) == ("data_received", None)
     assert len(cases.packages(case_id)) == 1
     assert broker.acknowledged == ["ses_1"]
+
+
+def test_reassess_after_the_municipality_changed_its_settings(world: Any) -> None:
+    from databrug.provider.intake import reassess
+
+    cases, intake, broker, _ = world
+    case_id, _ = cases.apply(_application(children=0))
+    broker.packages["ses_1"], _ = _sealed_for(case_id, "young-on-call-worker")
+    intake.receive("ses_1")
+    # the package's own date (2 Nov 2026) is the reference: net 1,643.61 > 1,597.72 (120% excl. VT)
+    assert cases.get(case_id).advice_outcome == "reject"
+    with cases.db.session() as db:
+        save_settings(
+            db, "GM0599", MunicipalitySettings(percentage=130, includes_holiday_allowance=True), "admin"
+        )
+    assert reassess(cases.db, case_id, KEYS.private_jwks)
+    case = cases.get(case_id)
+    assert case.advice_outcome == "grant"  # ≤ 1,821.95 (130% incl. VT)
+    assert case.advice["income_test"]["limit"] == "1821.95"
+    assert not reassess(cases.db, "c_unknown", KEYS.private_jwks)

@@ -28,7 +28,7 @@ from databrug.provider.accounts import Login, LoginThrottle, csrf_ok, current_lo
 from databrug.provider.cases import DECISION_REASONS, STATUSES, Application, ApplicationInvalid
 from databrug.provider.eligibility import MunicipalitySettings, load_norms
 from databrug.provider.eligibility.model import Advice
-from databrug.provider.intake import open_package
+from databrug.provider.intake import open_package, reassess
 from databrug.provider.municipalities import (
     DEFAULT_CODE,
     by_code,
@@ -414,6 +414,19 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
             log.warning("fetch now failed case=%s code=%s", case_id, error.code)
             return back(case_id, "refresh_failed")
         return back(case_id, "refreshed")
+
+    @app.post("/backoffice/cases/{case_id}/reassess", response_model=None)
+    async def reassess_case(request: Request, case_id: str) -> Response:
+        login, _, ok = await case_action(request, case_id)
+        if login is None:
+            return to_login()
+        if not ok:
+            return forbidden(request)
+        try:
+            done = await run_in_threadpool(reassess, services.db, case_id, services.link.private_jwks)
+        except DatabrugError:
+            done = False
+        return back(case_id, "reassessed" if done else "reassess_failed")
 
     @app.post("/backoffice/cases/{case_id}/delete", response_model=None)
     async def delete_case(request: Request, case_id: str) -> Response:
