@@ -178,6 +178,16 @@ def build_corpus(*, generated: int = 12, catalogue: bool = True, many_pages: int
     return seeds
 
 
+def corpus_digest(corpus: Sequence[Seed]) -> str:
+    """Names the seed set: input I of seed S is the same input only over the same seeds (the golden files
+    and personas change as the project grows; a finding's saved bytes are what always reproduces it)."""
+    digest = hashlib.sha256()
+    for item in corpus:
+        digest.update(item.name.encode())
+        digest.update(hashlib.sha256(item.data).digest())
+    return digest.hexdigest()[:12]
+
+
 # --- one input ------------------------------------------------------------------------------------------
 
 
@@ -267,7 +277,7 @@ def save_finding(seed: int, finding: Finding, data: bytes | None) -> None:
     stem = ARTIFACTS / f"seed{seed}-input{finding.index}-{finding.kind}-{finding.target}"
     if data is not None:
         stem.with_suffix(".bin").write_bytes(data)
-    replay = f"python -m bench.fuzz_parsers --seed {seed} --replay {finding.index}"
+    replay = f"python -m bench.fuzz_parsers --seed {seed} --replay {finding.index} (same corpus; or the .bin)"
     header = f"{finding.kind} in {finding.target}\ninput: {finding.mutations}\nreplay: {replay}\n"
     stem.with_suffix(".txt").write_text(f"{header}\n{finding.detail}\n", encoding="utf-8")
 
@@ -385,11 +395,12 @@ def fuzz_parallel(corpus: list[Seed], seed: int, count: int, workers: int, *, pr
 # --- command --------------------------------------------------------------------------------------------
 
 
-def report(tally: Tally, seconds: float, corpus_size: int, seed: int) -> str:
+def report(tally: Tally, seconds: float, corpus_size: int, seed: int, digest: str) -> str:
     cpu_ms, index, target = tally.slowest
     kinds = Counter(f.kind for f in tally.findings)
     lines = [
         f"seed {seed}: {tally.inputs} inputs ({tally.calls} parser calls) from {corpus_size} seed documents "
+        f"(corpus {digest}) "
         f"in {seconds:.1f} s = {tally.inputs / seconds:.0f} inputs/s",
         "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.outcomes.items())),
         "findings: " + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none"),
@@ -404,7 +415,10 @@ def report(tally: Tally, seconds: float, corpus_size: int, seed: int) -> str:
 
 def replay(corpus: Sequence[Seed], seed: int, index: int) -> None:
     base, data, applied = make_input(corpus, seed, index)
-    print(f"input {index} of seed {seed}: {base.name} <- {', '.join(applied)}; {len(data)} bytes")
+    print(
+        f"corpus {corpus_digest(corpus)}; input {index} of seed {seed}: {base.name} <- {', '.join(applied)}"
+    )
+    print(f"{len(data)} bytes")
     rng = random.Random(f"targets:{seed}:{index}")
     context = ParseContext(subject=base.role, subject_bsn=base.bsn, filename="fuzz-input")
     for name, call in _targets(rng, base):
@@ -439,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         tally = fuzz_in_process(corpus, args.seed, range(args.inputs))
     else:
         tally = fuzz_parallel(corpus, args.seed, args.inputs, args.workers)
-    print(report(tally, time.perf_counter() - started, len(corpus), args.seed))
+    print(report(tally, time.perf_counter() - started, len(corpus), args.seed, corpus_digest(corpus)))
     return 1 if tally.findings else 0
 
 
