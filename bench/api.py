@@ -4,6 +4,9 @@ Issue 9, item 1: create session (authenticated; memory store, Redis reported too
 session status read ≥ 0.5 × the bare endpoint. Both sides are served by uvicorn with one worker and driven by
 the same load generator (``wrk``, one thread, 32 connections) for the same duration. The bare endpoint is
 measured before and after the broker runs; the baseline is the mean of the two (both in the note).
+Each figure is also given as server CPU per request (``/proc/<pid>/stat`` over the run / requests served),
+the same target turned around (≥ 0.25 × throughput = ≤ 4 × CPU per request): on a busy shared machine the
+throughput ratio swings with the neighbours' load, the CPU ratio much less.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from bench import Figure, Mode
 from bench.support import Broker, baseline_server, broker_server, redis_server, workdir
 from bench.support_load import Load, Throughput, throughput, warm_up
 
-SECONDS: dict[Mode, float] = {"quick": 5.0, "full": 20.0}
+SECONDS: dict[Mode, float] = {"quick": 3.0, "full": 15.0}
 CREATE_RATIO = 0.25
 STATUS_RATIO = 0.5
 
@@ -89,20 +92,34 @@ def run(mode: Mode) -> list[Figure]:
     )
     figures = [Figure.against("bare JSON endpoint", baseline, "req/s", note=bare_note)]
     targets = {"create": CREATE_RATIO, "status": STATUS_RATIO}
+    bare_cpu = (first.cpu_ms_per_request + second.cpu_ms_per_request) / 2
     for name, result in measured.items():
         kind, store = name.split()
         target = targets[kind]
-        value = result.per_second
+        label = f"{'create session' if kind == 'create' else 'session status read'} ({store})"
         judged = store == "memory"
         figures.append(
             Figure.against(
-                f"{'create session' if kind == 'create' else 'session status read'} ({store})",
-                value,
+                label,
+                result.per_second,
                 "req/s",
                 baseline=baseline,
                 target=f">={target}x bare" if judged else "",
-                ok=value >= target * baseline if judged else None,
-                note=f"{result.cpu_ms_per_request:.3f} ms broker CPU/req; {result.requests:,} requests",
+                ok=result.per_second >= target * baseline if judged else None,
+                note=f"{result.requests:,} requests",
+            )
+        )
+        # The same target in CPU per request: what one worker could serve if it had a core to itself.
+        # On a shared machine this is the steadier of the two views.
+        figures.append(
+            Figure.against(
+                f"  {label}: CPU per request",
+                result.cpu_ms_per_request,
+                "ms",
+                baseline=bare_cpu,
+                target=f"<={1 / target:g}x bare" if judged else "",
+                ok=result.cpu_ms_per_request * target <= bare_cpu if judged else None,
+                note=f"= {1000 / result.cpu_ms_per_request:,.0f} req per CPU-second",
             )
         )
     return figures

@@ -125,7 +125,7 @@ async def _stream_run(
 
 async def _bare(server: Server, count: int) -> StreamRun:
     async def trigger() -> None:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=120.0) as client:
             (await client.post(f"{server.url}/publish")).raise_for_status()
 
     return await _stream_run(server, lambda: Watcher(f"{server.url}/sse", {}, b"bare.tick"), count, trigger)
@@ -133,7 +133,7 @@ async def _bare(server: Server, count: int) -> StreamRun:
 
 async def _broker_run(server: Server, token: str, count: int) -> StreamRun:
     auth = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(headers=auth) as client:
+    async with httpx.AsyncClient(headers=auth, timeout=120.0) as client:
         created = await client.post(f"{server.url}/api/v1/sessions", json={"reference": "bench-sse"})
         created.raise_for_status()
         session_id = created.json()["id"]
