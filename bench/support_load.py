@@ -66,6 +66,11 @@ def _wrk(load: Load, seconds: float, connections: int) -> tuple[int, float, int]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     finally:
         Path(script.name).unlink()
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> tuple[int, float, int]:
+    """Requests, seconds and failed requests (non-2xx/3xx answers, socket errors) from wrk's report."""
     done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
     if done is None:
         raise RuntimeError(f"unexpected wrk output:\n{output}")
@@ -73,7 +78,7 @@ def _wrk(load: Load, seconds: float, connections: int) -> tuple[int, float, int]
     errors = 0
     for pattern in (
         r"Non-2xx or 3xx responses: (\d+)",
-        r"Socket errors: connect (\d+), read (\d+), write (\d+)",
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
     ):
         found = re.search(pattern, output)
         if found:

@@ -1,0 +1,91 @@
+"""The broker benchmarks' own machinery: reading wrk and the sandbox log, /proc figures, SSE watchers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import httpx
+import pytest
+from bench.fetch_all import _source_times
+from bench.sse import Watcher, _open_all
+from bench.support import baseline_server, cpu_seconds, rss_bytes, workdir
+from bench.support_load import Load, _lua, parse_wrk
+
+WRK_REPORT = """\
+Running 3s test @ http://127.0.0.1:4000/api/v1/sessions
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    10.01ms    2.00ms  40.00ms   90.00%
+    Req/Sec     3.20k   100.00     3.40k    70.00%
+  9600 requests in 3.00s, 2.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   3200.00
+Transfer/sec:    682.67KB
+"""
+
+
+def test_wrk_report_gives_requests_seconds_and_every_kind_of_failure() -> None:
+    assert parse_wrk(WRK_REPORT) == (9600, 3.0, 7)
+
+
+def test_wrk_report_in_milliseconds_and_without_failures() -> None:
+    assert parse_wrk("  120 requests in 500.00ms, 1.00KB read\n") == (120, 0.5, 0)
+
+
+def test_an_unreadable_wrk_report_is_an_error_not_a_zero() -> None:
+    with pytest.raises(RuntimeError):
+        parse_wrk("wrk: unable to connect\n")
+
+
+def test_the_wrk_script_sends_method_body_and_headers() -> None:
+    script = _lua(Load("POST", "http://x/", {"Authorization": "Bearer t"}, '{"a": "b"}'))
+    assert 'wrk.method = "POST"' in script
+    assert 'wrk.body = "{\\"a\\": \\"b\\"}"' in script
+    assert 'wrk.headers["Authorization"] = "Bearer t"' in script
+
+
+def test_each_source_takes_as_long_as_its_slowest_request_and_digid_is_not_a_source() -> None:
+    log = "\n".join(
+        [
+            "INFO:     databrug_sandbox.access: POST /digid/token 200 9000ms",
+            "INFO:     databrug_sandbox.access: POST /mijnoverheid/haalcentraal/api/brp/personen 200 1200ms",
+            "INFO:     databrug_sandbox.access: GET /mijnoverheid/api/wozobjecten 200 2900ms",
+            "INFO:     databrug_sandbox.access: GET /uwv/api/verzekeringsbericht 200 1500ms",
+        ]
+    )
+    assert _source_times(log) == {"mijnoverheid": 2900.0, "uwv": 1500.0}
+
+
+def test_a_failed_source_request_stops_the_fetch_all_figure() -> None:
+    with pytest.raises(RuntimeError, match="uwv"):
+        _source_times("INFO:     databrug_sandbox.access: GET /uwv/api/verzekeringsbericht 503 1000ms")
+
+
+def test_proc_figures_of_a_process() -> None:
+    assert rss_bytes(os.getpid()) > 1_000_000
+    before = cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:
+        pass
+    assert cpu_seconds(os.getpid()) > before
+
+
+def test_watchers_of_the_bare_sse_endpoint_all_see_one_published_event() -> None:
+    async def scenario(url: str) -> list[float | None]:
+        watchers = [Watcher(f"{url}/sse", {}, b"bare.tick") for _ in range(3)]
+        await _open_all(watchers)
+        waiting = asyncio.gather(*(w.wait_for_marker() for w in watchers))
+        async with httpx.AsyncClient() as client:
+            published = (await client.post(f"{url}/publish")).json()
+        await asyncio.wait_for(waiting, timeout=10)
+        for watcher in watchers:
+            watcher.close()
+        assert published == {"streams": 3}
+        return [w.seen_at for w in watchers]
+
+    with workdir() as directory, baseline_server(directory) as server:
+        seen = asyncio.run(scenario(server.url))
+    assert all(at is not None for at in seen)
