@@ -57,3 +57,10 @@ def test_words_ending_in_stream_in_uncompressed_text_are_not_keywords() -> None:
     pdf.add_page()
     pdf.cell(0, 10, "Mainstream B.V. / Upstreams")
     assert extract_pages(bytes(pdf.output())) == ["Mainstream B.V. / Upstreams"]
+
+
+def test_endstream_glued_to_a_word_does_not_close_a_stream() -> None:
+    objects = b"1000 0 obj\n<</Length 99999>>\nstream\nxx\nxendstream\nendobj\n"
+    with pytest.raises(DocumentInvalid) as caught:
+        PARSER.parse(_with_objects(objects), ParseContext())
+    assert "endstream" in caught.value.expected
