@@ -133,6 +133,10 @@ def ports_in_use(settings: Settings) -> list[int]:
     return taken
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def run_demo(settings: Settings, *, once: bool = False) -> int:
     """Start every service, print where the journey starts, run until interrupted (``once``: return)."""
     taken = ports_in_use(settings)
@@ -143,6 +147,9 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
             "DATABRUG_MAIL_PORT, DATABRUG_PROVIDER_PORT."
         )
     processes: list[subprocess.Popen[bytes]] = []
+    # SIGTERM (e.g. from a process manager, or a shell that ignores SIGINT for background jobs) must also stop
+    # the children: turn it into an exit that runs the `finally` below, at any moment, even while starting.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     provision_robot(settings, ROBOT_CREDENTIALS)
     provision_provider_demo(settings, PROVIDER_CREDENTIALS)
     try:
@@ -157,7 +164,9 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
         print("Databrug demo is running. Stop it with Ctrl-C.", flush=True)
         if once:
             return 0
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
         return 0
     finally:
         for process in reversed(processes):
