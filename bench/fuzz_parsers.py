@@ -324,8 +324,7 @@ def _worker(seed: int, tasks: Any, results: Any, current: Any) -> None:
 @dataclass
 class _Slot:
     process: Any
-    current: Any
-    task: tuple[int, int] | None = None
+    current: Any  # shared [input index being run or -1, time.time() it started]
 
 
 def fuzz_parallel(corpus: list[Seed], seed: int, count: int, workers: int, *, progress: bool = True) -> Tally:
@@ -362,12 +361,16 @@ def fuzz_parallel(corpus: list[Seed], seed: int, count: int, workers: int, *, pr
             stuck = index >= 0 and time.time() - since > HANG_SECONDS
             if not dead and not stuck:
                 continue
+            if index < 0:  # died between inputs (no input to blame): just replace it
+                slots[number] = start_worker()
+                continue
             if stuck:
                 slot.process.kill()
                 slot.process.join()
-            kind = "hang" if stuck else f"native-crash (exit {slot.process.exitcode})"
+            kind = "hang" if stuck else "native-crash"
+            detail = f"no result after {HANG_SECONDS:.0f} s" if stuck else f"exit {slot.process.exitcode}"
             base, data, applied = make_input(corpus, seed, index)
-            finding = Finding(index, kind, "input", kind, f"{base.name} <- {', '.join(applied)}")
+            finding = Finding(index, kind, "input", detail, f"{base.name} <- {', '.join(applied)}")
             total.findings.append(finding)
             total.inputs += 1
             save_finding(seed, finding, data)

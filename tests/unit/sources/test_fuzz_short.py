@@ -7,11 +7,22 @@ raises a located DocumentInvalid, within the CPU bound. A finding is saved under
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from bench import fuzz_parsers
-from bench.fuzz_parsers import Seed, Tally, build_corpus, fuzz_in_process, make_input, run_input
+from bench.fuzz_parsers import (
+    Seed,
+    Tally,
+    build_corpus,
+    fuzz_in_process,
+    fuzz_parallel,
+    make_input,
+    run_input,
+)
 
 from databrug.sources.parsing import ParseContext
 
@@ -53,3 +64,23 @@ def test_an_exception_other_than_document_invalid_is_a_finding(
     run_input(corpus, SEED, 7, tally, save=False)
     assert [(f.index, f.kind, f.target) for f in tally.findings] == [(7, "crash", "crashing")]
     assert "KeyError" in tally.findings[0].detail
+
+
+def test_a_worker_that_dies_or_hangs_is_a_finding_and_its_chunk_is_finished(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def run_input(corpus: list[Seed], seed: int, index: int, tally: Tally, *, save: bool = True) -> None:
+        if index == 37:
+            os._exit(3)  # as a segfault in native code would end the worker
+        if index == 120:
+            time.sleep(600)
+        tally.inputs += 1
+
+    monkeypatch.setattr(fuzz_parsers, "run_input", run_input)  # workers fork after this: they inherit it
+    monkeypatch.setattr(fuzz_parsers, "HANG_SECONDS", 1.0)
+    monkeypatch.setattr(fuzz_parsers, "ARTIFACTS", tmp_path)
+    corpus = [Seed("tiny", "json", b"{}")]
+    tally = fuzz_parallel(corpus, SEED, 300, workers=2, progress=False)
+    assert sorted((f.index, f.kind) for f in tally.findings) == [(37, "native-crash"), (120, "hang")]
+    assert tally.inputs == 300
+    assert len(list(tmp_path.glob("*.bin"))) == 2
