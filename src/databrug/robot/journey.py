@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from databrug.records import DataPackage
 from databrug.robot.browser import Browser
 from databrug.robot.page import Page
 from databrug.sdk import AsyncDatabrugClient, verify_consents
@@ -64,6 +65,8 @@ class JourneyResult:
     outcome: str = "not finished"
     events: list[str] = field(default_factory=list)
     package: dict[str, Any] = field(default_factory=dict)
+    decrypted: DataPackage | None = None
+    """The package as the provider decrypted it (kept in memory for tests; never printed)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -260,6 +263,7 @@ async def run_journey(
                 raise JourneyFailed(f"session is {status.state}, not delivered")
             package = await provider.fetch_package(created.id)
             verify_consents(package)
+            result.decrypted = package
             result.package = _summary(package)
             _check_facts(persona, result.package)
         with steps.step("provider acknowledges"):

@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 from tests.support.broker_server import BrokerServer
+from tests.support.records import strip_refs
 
 from databrug.robot.journey import Persona, run_journey
 from databrug.robot.run import run_many
 from databrug.sessions.state import SessionState
+from databrug_sandbox.personas.catalogue import CATALOGUE
 
 ORDER = [state.value for state in SessionState]
 EXPECTED_MILESTONES = [
@@ -36,6 +38,12 @@ def test_every_catalogue_persona_completes(broker: BrokerServer, personas: dict[
             )
             continue
         assert result.outcome == "delivered and acknowledged"
+        assert result.decrypted is not None
+        household = CATALOGUE[result.persona]
+        for citizen in household.citizens():
+            delivered = result.decrypted.subject(citizen.facts.role)
+            assert delivered is not None, f"{result.persona}: no {citizen.facts.role} in the package"
+            assert strip_refs(delivered) == strip_refs(citizen.facts), f"{result.persona}: package != facts"
         positions = [result.events.index(m) for m in EXPECTED_MILESTONES]
         assert positions == sorted(positions), f"{result.persona}: events out of order: {result.events}"
 
