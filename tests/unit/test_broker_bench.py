@@ -1,10 +1,13 @@
-"""The broker benchmarks' own machinery: reading wrk and the sandbox log, /proc figures, SSE watchers."""
+"""The broker benchmarks' own machinery (wrk and sandbox-log reading, /proc figures, SSE watchers), and the
+SSE event text the fan-out now formats once per event."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -12,6 +15,11 @@ from bench.fetch_all import _source_times
 from bench.sse import Watcher, _open_all
 from bench.support import baseline_server, cpu_seconds, rss_bytes, workdir
 from bench.support_load import Load, _lua, parse_wrk
+
+from databrug.sessions.events import EventType, SessionEvent
+from databrug.sessions.state import SessionState
+from databrug.sessions.tokens import new_session_id
+from databrug.web.sse import format_event
 
 WRK_REPORT = """\
 Running 3s test @ http://127.0.0.1:4000/api/v1/sessions
@@ -89,3 +97,26 @@ def test_watchers_of_the_bare_sse_endpoint_all_see_one_published_event() -> None
     with workdir() as directory, baseline_server(directory) as server:
         seen = asyncio.run(scenario(server.url))
     assert all(at is not None for at in seen)
+
+
+def _event(seq: int, kind: EventType) -> SessionEvent:
+    return SessionEvent(
+        session_id=new_session_id(),
+        seq=seq,
+        type=kind,
+        state=SessionState.CREATED,
+        counts={},
+        at=datetime(2026, 11, 28, tzinfo=UTC),
+    )
+
+
+def test_an_sse_event_formatted_once_for_many_watchers_stays_its_own_text() -> None:
+    """``format_event`` reuses the text of the event it formatted last (the fan-out passes one object)."""
+    first, second = _event(1, EventType.CREATED), _event(2, EventType.OPENED)
+    text = format_event(first)
+    assert format_event(first) is text
+    other = format_event(second)
+    assert other.startswith("id: 2\nevent: session.opened\ndata: {")
+    assert json.loads(other.split("data: ", 1)[1])["seq"] == 2
+    assert format_event(first) == text
+    assert format_event(first.model_copy()) == text  # an equal event from the history formats alike

@@ -11,8 +11,17 @@ from databrug.sessions.state import is_final
 KEEPALIVE_SECONDS = 15.0
 
 
+# The fan-out hands the same event object to every watcher of a session: serialise it once, not per stream.
+_last_formatted: tuple[SessionEvent | None, str] = (None, "")
+
+
 def format_event(event: SessionEvent) -> str:
-    return f"id: {event.seq}\nevent: {event.type.value}\ndata: {event.to_json()}\n\n"
+    global _last_formatted
+    last, text = _last_formatted
+    if last is not event:
+        text = f"id: {event.seq}\nevent: {event.type.value}\ndata: {event.to_json()}\n\n"
+        _last_formatted = (event, text)
+    return text
 
 
 async def event_stream(
