@@ -60,7 +60,9 @@ def assert_accessible(page: Page, screen: str) -> None:
     assert not violations, f"axe found violations on '{screen}' ({page.url}):\n" + "\n".join(details)
 
 
-def show_qr_to_camera(desktop: Page, camera_file: Path) -> None:
-    """Point the phone's (fake) camera at the QR code on the computer screen."""
+def show_qr_to_camera(desktop: Page, camera_file: Path, keep: Path | None = None) -> None:
+    """Point the phone's (fake) camera at the QR code on the computer screen (``keep``: save what it sees)."""
     png = desktop.get_by_test_id("pairing-qr").screenshot()
+    if keep is not None:
+        keep.write_bytes(png)
     y4m_from_png(png, camera_file)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
+import segno
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from databrug.broker import Broker
 from databrug.sessions.errors import SessionError
 from databrug.sessions.model import SessionRecord
-from databrug.sessions.qr import pairing_qr
+from databrug.sessions.qr import QR_ERROR
 from databrug.sessions.state import SessionState
 from databrug.sessions.tokens import PageToken
 from databrug.web import pairing_codes
@@ -120,8 +121,11 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
     pairing, expires_at = await broker.sessions.issue_pairing(token)
     short_code = await pairing_codes.attach(broker.sessions.store, broker.secret, record.session_id, pairing)
     url = f"{broker.settings.broker_url()}/app/pair?t={pairing.reveal()}"
-    # scalable (a viewBox, no fixed size): it fills its box at any zoom and on any screen
-    svg: str = pairing_qr(url).svg_inline(scale=6, border=4, omitsize=True, dark="#000", light="#fff")
+    # segno's mask search (not the fixed mask of sessions.qr, ~10 ms cheaper): the chosen mask avoids
+    # patterns that confuse decoders; with the fixed mask the e2e camera failed to read about 1 code in 40.
+    # Scalable (a viewBox, no fixed size): it fills its box at any zoom and on any screen.
+    qr = segno.make(url, error=QR_ERROR, micro=False, boost_error=False)
+    svg: str = qr.svg_inline(scale=6, border=4, omitsize=True, dark="#000", light="#fff")
     refresh = max(10, int((expires_at - broker.sessions.clock.now()).total_seconds()) - 15)
     return render(
         request,

@@ -57,7 +57,9 @@
     try {
       var source = new window.ZXing.HTMLCanvasElementLuminanceSource(canvas);
       var bitmap = new window.ZXing.BinaryBitmap(new window.ZXing.HybridBinarizer(source));
-      return new window.ZXing.QRCodeReader().decode(bitmap).getText();
+      var hints = new Map();
+      hints.set(window.ZXing.DecodeHintType.TRY_HARDER, true);
+      return new window.ZXing.QRCodeReader().decode(bitmap, hints).getText();
     } catch (e) {
       return null; // no QR code in this frame
     }
