@@ -95,8 +95,9 @@ def _load(data: bytes, located: _Located) -> Any:
         located.fail(f"line {exc.lineno}, column {exc.colno}", "valid JSON")
     except _Duplicate:
         located.fail("document", "each key at most once per object")
-    except (ValueError, RecursionError):
-        # ValueError: NaN/Infinity, or an integer too long to convert; RecursionError: absurd nesting.
+    except (ValueError, ArithmeticError, RecursionError):
+        # ValueError: NaN/Infinity, or an integer too long to convert; ArithmeticError: an exponent beyond
+        # Decimal's range (decimal.InvalidOperation, 1e+3030830830830830830); RecursionError: absurd nesting.
         located.fail("document", "valid JSON with finite numbers and modest nesting")
 
 

@@ -55,8 +55,9 @@ class JsonDocument:
             raise self.invalid(f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
         except RecursionError:
             raise self.invalid("$", f"JSON nested at most {MAX_JSON_DEPTH} levels deep") from None
-        except ValueError:
-            # Integers beyond the interpreter's digit limit, NaN/Infinity.
+        except (ValueError, ArithmeticError):
+            # Integers beyond the interpreter's digit limit, NaN/Infinity; decimal.InvalidOperation (an
+            # ArithmeticError) for an exponent beyond Decimal's range, e.g. 1e+3030830830830830830.
             raise self.invalid("$", "JSON numbers of sensible size, no NaN or Infinity") from None
         self._check_depth(value)
         return value

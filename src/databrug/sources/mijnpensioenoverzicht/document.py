@@ -127,8 +127,8 @@ def _load_json(data: bytes) -> Tree:
         fail(f"line {exc.lineno} column {exc.colno}", "well-formed JSON")
     except RecursionError:
         fail("document", f"JSON nested at most {MAX_XML_DEPTH} levels deep")
-    except ValueError:
-        fail("document", "JSON without duplicate members, NaN or Infinity")
+    except (ValueError, ArithmeticError):  # ArithmeticError: decimal.InvalidOperation, exponent out of range
+        fail("document", "JSON without duplicate members, NaN or Infinity, with numbers in range")
     _check_json_depth(tree)
     if not isinstance(tree, dict):
         fail("$", "a JSON object at the top level")

@@ -21,3 +21,11 @@ def test_an_unhashable_code_is_a_located_error(field: str, value: object) -> Non
     with pytest.raises(DocumentInvalid) as caught:
         TOESLAGEN_PARSER.parse(json.dumps(document).encode(), ParseContext())
     assert caught.value.location == f"$.toeslagen[0].{field}"
+
+
+def test_an_exponent_beyond_decimal_range_is_a_located_error() -> None:
+    # seed 3, input 25920: json.loads(parse_float=Decimal) raised decimal.InvalidOperation, not a ValueError
+    document = b'{"toeslagen": [{"soort": "ZORGTOESLAG", "bedragPerMaand": 1e+3030830830830830830}]}'
+    with pytest.raises(DocumentInvalid) as caught:
+        TOESLAGEN_PARSER.parse(document, ParseContext())
+    assert caught.value.location == "document"
