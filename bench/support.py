@@ -148,7 +148,7 @@ def baseline_server(directory: Path) -> Iterator[Server]:
 
 
 @contextmanager
-def sandbox_server(directory: Path, faults: dict[str, object] | None = None) -> Iterator[Server]:
+def sandbox_server(directory: Path, faults: Mapping[str, object] | None = None) -> Iterator[Server]:
     """``databrug-sandbox serve`` on a free port; its access log (with durations) goes to ``server.log``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
