@@ -34,6 +34,7 @@ INTERESTING_NUMBERS = (
     b"9" * 400,
     b"1e308",
     b"1e999999",
+    b"1e+3030830830830830830",  # beyond Decimal's exponent range: decimal.InvalidOperation
     b"-1e-999",
     b"NaN",
     b"Infinity",
