@@ -134,10 +134,12 @@ http {{
   upstream brokers {{
 {servers}
     keepalive 128;
+    keepalive_timeout 3s;
   }}
   upstream sandbox {{
     server 127.0.0.1:{sandbox_port};
     keepalive 64;
+    keepalive_timeout 3s;
   }}
   server {{
     listen 127.0.0.1:{lb_port};
