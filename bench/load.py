@@ -361,7 +361,7 @@ def _polyline(points: list[tuple[float, float]], colour: str, dash: str = "") ->
 def chart_svg(run: Run, facts: dict[str, Any]) -> str:
     """Two panels over the run: latency percentiles (provider API + app) and throughput."""
     windows = _windows(run)
-    width, left, right, panel, gap, top = 900, 70, 60, 220, 70, 50
+    width, left, right, panel, gap, top = 900, 70, 60, 220, 84, 64
     plot_w = width - left - right
     height = top + 2 * panel + gap + 50
     duration = windows[-1][0] + WINDOW_S / 2
@@ -398,9 +398,9 @@ def chart_svg(run: Run, facts: dict[str, Any]) -> str:
         f'<text x="{left}" y="22" font-size="15" font-weight="bold">'
         f"Load: {facts['journeys']} robot journeys, {facts['concurrency']} at once, "
         f"{facts['brokers']} brokers behind nginx on one Redis</text>",
-        f'<text x="{left}" y="{top - 8}">Latency at the balancer, provider API + app and pages '
+        f'<text x="{left}" y="{top - 26}">Latency at the balancer, provider API + app and pages '
         f"(ms per {WINDOW_S:.0f} s window)</text>",
-        f'<text x="{left}" y="{y0 - 8}">Throughput (per second, {WINDOW_S:.0f} s windows)</text>',
+        f'<text x="{left}" y="{y0 - 26}">Throughput (per second, {WINDOW_S:.0f} s windows)</text>',
     ]
     for base in (top, y0):
         out.append(
