@@ -450,7 +450,7 @@ def chart_svg(run: Run, facts: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- entry points
 
 PLANS: dict[Mode, Plan] = {
-    "quick": Plan(journeys=40, concurrency=20, time_limit=300.0),
+    "quick": Plan(journeys=20, concurrency=10, time_limit=300.0),
     "full": Plan(journeys=1000, concurrency=50, time_limit=2700.0),
 }
 
