@@ -364,11 +364,13 @@ def fuzz_parallel(corpus: list[Seed], seed: int, count: int, workers: int, *, pr
             if index < 0:  # died between inputs (no input to blame): just replace it
                 slots[number] = start_worker()
                 continue
-            if stuck:
+            # A worker that died is a native crash even if the check comes late (a busy machine); only a live
+            # worker past the limit is a hang.
+            if not dead:
                 slot.process.kill()
                 slot.process.join()
-            kind = "hang" if stuck else "native-crash"
-            detail = f"no result after {HANG_SECONDS:.0f} s" if stuck else f"exit {slot.process.exitcode}"
+            kind = "native-crash" if dead else "hang"
+            detail = f"exit {slot.process.exitcode}" if dead else f"no result after {HANG_SECONDS:.0f} s"
             base, data, applied = make_input(corpus, seed, index)
             finding = Finding(index, kind, "input", detail, f"{base.name} <- {', '.join(applied)}")
             total.findings.append(finding)
