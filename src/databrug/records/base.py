@@ -34,7 +34,7 @@ def _money_in(value: Any) -> Any:
         try:
             return Decimal(value)
         except ArithmeticError as exc:
-            raise ValueError(f"not an amount in euros: {value!r}") from exc
+            raise ValueError("not an amount in euros") from exc
     return value
 
 
@@ -68,7 +68,7 @@ def _decimal_in(value: Any) -> Any:
         try:
             return Decimal(value)
         except ArithmeticError as exc:
-            raise ValueError(f"not a number: {value!r}") from exc
+            raise ValueError("not a number") from exc
     return value
 
 
@@ -85,7 +85,7 @@ def _date_in(value: Any) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError as exc:
-            raise ValueError(f"not an ISO date (yyyy-mm-dd): {value!r}") from exc
+            raise ValueError("not an ISO date (yyyy-mm-dd)") from exc
     if isinstance(value, datetime):
         raise ValueError("expected a date, got a date-time")
     return value
@@ -96,7 +96,7 @@ def _datetime_in(value: Any) -> Any:
         try:
             value = datetime.fromisoformat(value)
         except ValueError as exc:
-            raise ValueError(f"not an ISO date-time: {value!r}") from exc
+            raise ValueError("not an ISO date-time with an offset") from exc
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError("date-time needs a time zone offset")
     return value

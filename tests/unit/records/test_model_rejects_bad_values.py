@@ -138,3 +138,12 @@ def test_consent_needs_a_digest_and_sources() -> None:
 def test_postcode_is_normalised_with_one_space(raw: str) -> None:
     person = Person(source_ref="src-x", bsn="999993653", name={"surname": "X"}, addresses=[{"postcode": raw}])
     assert person.addresses[0].postcode == "3511 AB"
+
+
+@pytest.mark.parametrize(
+    ("field", "secret"), [("start", "1985-13-45-geheim"), ("sv_wage", "12k-geheim"), ("hours", "veel-geheim")]
+)
+def test_error_messages_never_repeat_the_value(field: str, secret: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        WagePeriod.model_validate(period(**{field: secret}))
+    assert "geheim" not in str(caught.value)
