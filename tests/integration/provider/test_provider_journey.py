@@ -152,6 +152,8 @@ def test_apply_invite_journey_dossier_decision_delete(
     # every log line of the product and its libraries (the sandbox mail catcher's SMTP trace is the
     # sandbox showing test mail, not the product)
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")
+    # Object addresses in library debug lines (0x7f431560f0d0) can hold any digits: they are not amounts.
+    logged = re.sub(r"0x[0-9a-f]+", "0x…", logged)
     assert case_id in logged  # the logs do say which case …
     for personal in ("Fatima", "Yilmaz", "fatima@example.nl", "999900158", "1560", "Rotterdam"):
         assert personal not in logged  # … never whose or how much
