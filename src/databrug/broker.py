@@ -150,7 +150,6 @@ class Broker:
     http: httpx.AsyncClient
     secret: bytes
     receipt_key: ECKey
-    background: list[asyncio.Task[None]] = field(default_factory=list)
 
     # -- providers
 

@@ -123,8 +123,13 @@ def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], timeo
 
 def ports_in_use(settings: Settings) -> list[int]:
     """The demo's ports something else listens on already (our health checks would reach that instead)."""
-    ports = [settings.sandbox_port, settings.broker_port, settings.mail_port, settings.mail_port + 1]
-    ports.append(settings.provider_port)
+    ports = [
+        settings.sandbox_port,
+        settings.broker_port,
+        settings.mail_port,
+        settings.mail_port + 1,
+        settings.provider_port,
+    ]
     taken = []
     for port in ports:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -90,8 +90,7 @@ def error_response(
         body: dict[str, Any] = {"error": {"code": code, "message": message, **(extra or {})}}
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(body, status_code=status, headers=headers)
-    response = render(request, "error.html", f"error.{code}.title", status_code=status, code=code)
-    return response
+    return render(request, "error.html", f"error.{code}.title", status_code=status, code=code)
 
 
 def create_app(broker: Broker, *, background: bool = True) -> FastAPI:

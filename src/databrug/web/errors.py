@@ -72,7 +72,3 @@ CATALOGUE: dict[str, CatalogueEntry] = {
 def status_for(code: str) -> int:
     entry = CATALOGUE.get(code)
     return entry.status if entry else 500
-
-
-def is_known(code: str) -> bool:
-    return code in CATALOGUE

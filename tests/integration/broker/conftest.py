@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from tests.support.broker_server import BrokerServer
@@ -40,7 +39,3 @@ def broker(
         overrides = {"session_store": "redis", "redis_url": server.url, "redis_prefix": f"t{next(_prefixes)}"}
     with BrokerServer(tmp_path_factory.mktemp("broker"), sandbox.base_url, **overrides) as running:
         yield running
-
-
-def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("broker")
