@@ -183,7 +183,11 @@ class Broker:
 
 @contextmanager
 def broker_server(
-    directory: Path, sandbox_url: str, store: str = "memory", redis_url: str | None = None
+    directory: Path,
+    sandbox_url: str,
+    store: str = "memory",
+    redis_url: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Broker]:
     """``databrug serve`` with the robot provider provisioned (as ``databrug demo`` does)."""
     port = free_port()
@@ -196,6 +200,7 @@ def broker_server(
         "DATABRUG_SESSIONS_PER_MINUTE": UNLIMITED,
         "DATABRUG_PAIRING_ATTEMPTS_PER_MINUTE": UNLIMITED,
         "DATABRUG_SESSION_STORE": store,
+        **(extra_env or {}),
     }
     if redis_url is not None:
         env["DATABRUG_REDIS_URL"] = redis_url

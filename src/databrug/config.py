@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = 5.0
     webhook_retry_cap_seconds: float = 3600.0
 
+    access_log: bool = True
+    """One log line per request (method, route template, status, time). Can be off where the load balancer
+    logs requests already: the line is ~13% of a status read's CPU (docs/performance.md)."""
+
     provider_database_url: str = "sqlite:///var/provider.sqlite3"
     mail_port: int = 8725
 

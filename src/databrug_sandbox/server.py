@@ -246,6 +246,7 @@ def create_app(settings: SandboxSettings | None = None, accounts: AccountDirecto
         title="Databrug sandbox",
         description="Simulated DigiD and government portals for Databrug. SANDBOX: synthetic data only.",
         version="1",
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.idp = idp

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -93,6 +94,18 @@ def error_response(
     return render(request, "error.html", f"error.{code}.title", status_code=status, code=code)
 
 
+# FastAPI's built-in OpenTelemetry would export request attributes, validation failures and exception messages
+# as soon as any global provider is configured (or FASTAPI_OTEL_AUTO_CONFIGURE is set): off, since those can
+# carry personal data. Its per-request "is a provider configured?" check was also ~5% of a status read's CPU.
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
 def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -120,6 +133,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
+        telemetry=NO_TELEMETRY,
     )
     app.state.broker = broker
 
@@ -190,7 +204,8 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
         css = f":root {{ --brand: {colours.primary_colour}; --accent: {colours.accent_colour}; }}\n"
         return PlainTextResponse(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
-    app.add_middleware(AccessLog)
+    if broker.settings.access_log:
+        app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, form_targets=_origin(broker.settings.digid_issuer_url()))
     return app
 

@@ -73,7 +73,14 @@ def _money(context: Any, value: object) -> str:
 
 
 def create_provider_app(services: ProviderServices) -> FastAPI:
-    app = FastAPI(title="Gezondverzekerd (demo provider)", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Gezondverzekerd (demo provider)",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        # no OpenTelemetry export of requests and exception messages: the dossiers are personal data
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     env = _env()
     settings = services.settings
     throttle = LoginThrottle()
