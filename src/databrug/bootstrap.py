@@ -20,6 +20,7 @@ from databrug.config import Settings
 from databrug.delivery.outbox import MemoryOutbox, Outbox
 from databrug.delivery.redis_outbox import RedisOutbox
 from databrug.delivery.webhooks import RetrySchedule, WebhookSender
+from databrug.http_transport import AiohttpTransport
 from databrug.identity.oidc import DigidClient
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.memory import MemorySessionStore
@@ -66,7 +67,7 @@ def outbox(settings: Settings) -> Outbox:
 
 
 def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Broker:
-    http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
+    http = httpx.AsyncClient(follow_redirects=False, transport=AiohttpTransport(max_connections=200))
     registry = ProviderRegistry.load(settings.providers_file)
     secret = broker_secret(settings)
     events = SessionEventForwarder()
