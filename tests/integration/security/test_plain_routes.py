@@ -1,6 +1,6 @@
-"""The provider routes served without FastAPI's dependency solving (``web/plain_route.py``) answer bad requests
-exactly as the declared schema promises: the access token is checked before the body, a body that is not JSON
-or does not match the model is a 422 validation_failed naming the fields, and a good one is a 201."""
+"""The provider routes served without FastAPI's dependency solving (``web/plain_route.py``) answer bad
+requests exactly as the declared schema promises: the access token is checked before the body, a body that is
+not JSON or does not match the model is a 422 validation_failed naming the fields, and a good one is a 201."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str
     provision_robot(settings, tmp_path / "robot.json")
     endpoints = load_endpoints(tmp_path / "robot.json")
     app = create_app(build_broker(settings), background=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://broker.test") as client:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://broker.test") as client:
         token = await client.post(
             "/api/v1/token",
             data={
@@ -38,7 +39,8 @@ async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str
 
 async def test_the_token_is_checked_before_the_body(api: tuple[httpx.AsyncClient, dict[str, str]]) -> None:
     client, _ = api
-    answer = await client.post("/api/v1/sessions", content=b"{not json", headers={"content-type": "text/plain"})
+    headers = {"content-type": "text/plain"}
+    answer = await client.post("/api/v1/sessions", content=b"{not json", headers=headers)
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "unauthorised"
 
