@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from joserfc.jwk import ECKey
+from pydantic import BaseModel, Field
 
 from databrug.collection.merge import merge_documents
 from databrug.collection.partner import expected_partner_bsn
@@ -47,6 +48,9 @@ from databrug.sources.parsing import ParsedDocument
 
 logger = logging.getLogger("databrug.broker")
 
+PARTNER_SOURCES: tuple[SourceName, ...] = ("mijnoverheid", "belastingdienst")
+"""Where ``expected_partner_bsn`` looks: BRP marriages and partnerships, the fiscal partner."""
+
 
 class BrokerError(Exception):
     """A broker-level refusal with a stable code (mapped to HTTP in ``web/errors.py``)."""
@@ -57,6 +61,19 @@ class BrokerError(Exception):
         super().__init__(f"{code}: {message}")
 
 
+class _SealedDocument(BaseModel):
+    entry: SourceEntry
+    subject: Subject
+
+
+class _SealedCollected(BaseModel):
+    """The JSON form of ``Collected`` in the sealed blob: written and read by pydantic in one pass each."""
+
+    documents: list[_SealedDocument]
+    originals: dict[str, str] = Field(default_factory=dict)
+    """Base64 of each original document, by its entry id (only when the provider asked for originals)."""
+
+
 @dataclass(frozen=True)
 class Collected:
     """What one source gave one subject, as sealed at rest (records, provenance, optionally originals)."""
@@ -65,32 +82,25 @@ class Collected:
     originals: dict[str, bytes] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
-        return json.dumps(
-            {
-                "documents": [
-                    {
-                        "entry": json.loads(d.entry.model_dump_json()),
-                        "subject": json.loads(d.subject.model_dump_json()),
-                    }
-                    for d in self.documents
-                ],
-                "originals": {k: base64.b64encode(v).decode("ascii") for k, v in self.originals.items()},
-            },
-            separators=(",", ":"),
-        ).encode("utf-8")
+        # The records are already validated models: pydantic does not validate them again here.
+        sealed = _SealedCollected(
+            documents=[_SealedDocument(entry=d.entry, subject=d.subject) for d in self.documents],
+            originals={k: base64.b64encode(v).decode("ascii") for k, v in self.originals.items()},
+        )
+        return sealed.model_dump_json().encode("utf-8")
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Collected:
-        raw = json.loads(data)
-        documents = [
-            ParsedDocument(
-                entry=SourceEntry.model_validate(item["entry"]),
-                subject=Subject.model_validate(item["subject"]),
-            )
-            for item in raw["documents"]
-        ]
-        originals = {k: base64.b64decode(v) for k, v in raw.get("originals", {}).items()}
-        return cls(documents=documents, originals=originals)
+        sealed = _SealedCollected.model_validate_json(data)
+        return cls(
+            documents=[ParsedDocument(entry=d.entry, subject=d.subject) for d in sealed.documents],
+            originals={k: base64.b64decode(v) for k, v in sealed.originals.items()},
+        )
+
+    @staticmethod
+    def origins(data: bytes) -> set[str]:
+        """The origins (fetched, uploaded) of a sealed blob's documents, without validating its records."""
+        return {item["entry"].get("origin", "fetched") for item in json.loads(data)["documents"]}
 
 
 def count_records(subject: Subject) -> int:
@@ -205,11 +215,13 @@ class Broker:
         return None if data is None else Collected.from_bytes(data)
 
     async def subject_data(
-        self, app: AppSession, key: bytes, role: Role
+        self, app: AppSession, key: bytes, role: Role, only: tuple[SourceName, ...] | None = None
     ) -> tuple[Subject, list[SourceEntry], list[Document]]:
         documents: list[ParsedDocument] = []
         originals: list[Document] = []
         for source in app.record.sources:
+            if only is not None and source not in only:
+                continue
             collected = await self.collected(app, key, role, source)
             if collected is None:
                 continue
@@ -229,8 +241,13 @@ class Broker:
         return subject, entries, originals
 
     async def expected_partner(self, app: AppSession, key: bytes) -> str | None:
-        subject, _, _ = await self.subject_data(app, key, "applicant")
+        subject, _, _ = await self.subject_data(app, key, "applicant", only=PARTNER_SOURCES)
         return expected_partner_bsn(subject)
+
+    async def uploaded(self, app: AppSession, key: bytes, role: Role, source: SourceName) -> bool:
+        """Whether the citizen uploaded this source's document themselves (read without the records)."""
+        data = await self.sessions.load_collected(app, key, role, source)
+        return data is not None and "uploaded" in Collected.origins(data)
 
     # -- consent and delivery
 

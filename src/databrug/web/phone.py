@@ -330,8 +330,7 @@ async def _uploaded_sources(
     for source, progress in statuses.items():
         if progress is None or progress.status is not SourceStatus.DONE:
             continue
-        collected = await broker.collected(current.app, current.key, role, source)
-        if collected and any(doc.entry.origin == "uploaded" for doc in collected.documents):
+        if await broker.uploaded(current.app, current.key, role, source):
             uploaded.add(source)
     return uploaded
 
