@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from databrug.http_transport import AiohttpTransport
 from databrug.records import DataPackage
 from databrug.robot.browser import Browser
 from databrug.robot.page import Page
@@ -171,6 +172,7 @@ async def run_journey(
         endpoints.provider_id,
         endpoints.client_secret,
         private_jwks=endpoints.private_jwks,
+        transport=AiohttpTransport(),
     )
     try:
         with steps.step("provider creates session"):
