@@ -1,4 +1,4 @@
-"""The broker's outgoing HTTP (sources, DigiD, webhooks) as an httpx transport over aiohttp; the robot's too.
+"""The broker's outgoing HTTP (sources, DigiD, webhooks) as an httpx transport over aiohttp.
 
 The code keeps httpx's client API (and tests keep ``httpx.MockTransport``); only the connection work moves to
 aiohttp. Profiled in a journey, httpcore's pool took ~2 ms of CPU per portal request (its anyio streams and a
@@ -12,7 +12,6 @@ cookies here. Its errors come back as the httpx exceptions callers already handl
 from __future__ import annotations
 
 import asyncio
-import ssl
 
 import aiohttp
 import httpx
@@ -29,9 +28,8 @@ def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    def __init__(self, max_connections: int = 200, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, max_connections: int = 200) -> None:
         self._limit = max_connections
-        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -41,7 +39,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is None or self._session.closed or self._loop is not loop:
             self._loop = loop
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=60, ssl=self._ssl),
+                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=60),
                 auto_decompress=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),

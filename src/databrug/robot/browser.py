@@ -12,7 +12,6 @@ from urllib.parse import urljoin
 
 import httpx
 
-from databrug.http_transport import AiohttpTransport
 from databrug.robot.page import Form, Page
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -33,8 +32,7 @@ def _tls() -> ssl.SSLContext:
 class Browser:
     def __init__(self, user_agent: str, timeout: float = 30.0) -> None:
         self.http = httpx.AsyncClient(
-            # aiohttp underneath: httpcore's CPU per request made the robot the load test's largest process
-            transport=AiohttpTransport(ssl_context=_tls()),
+            verify=_tls(),
             follow_redirects=False,
             timeout=timeout,
             headers={"User-Agent": user_agent, "Accept-Language": "nl"},

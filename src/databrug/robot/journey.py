@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from databrug.http_transport import AiohttpTransport
 from databrug.records import DataPackage
 from databrug.robot.browser import Browser
 from databrug.robot.page import Page
@@ -172,7 +171,6 @@ async def run_journey(
         endpoints.provider_id,
         endpoints.client_secret,
         private_jwks=endpoints.private_jwks,
-        transport=AiohttpTransport(),
     )
     try:
         with steps.step("provider creates session"):
