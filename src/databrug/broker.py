@@ -157,7 +157,8 @@ class Broker:
     digid: DigidClient
     collector: Collector
     webhooks: WebhookSender
-    http: httpx.AsyncClient
+    http: tuple[httpx.AsyncClient, ...]
+    """The outgoing HTTP clients (sources, DigiD, webhooks), closed with the app."""
     secret: bytes
     receipt_key: ECKey
 

@@ -119,7 +119,8 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=5)
             broker.collector.close()
-            await broker.http.aclose()
+            for client in broker.http:
+                await client.aclose()
             await broker.sessions.store.close()
 
     app = FastAPI(
