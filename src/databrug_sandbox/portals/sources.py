@@ -30,12 +30,6 @@ def borrowed(module: str, name: str) -> Callable[..., Any]:
 _RENDERED_LIMIT = 512
 _rendered: OrderedDict[tuple[str, str, str, tuple[str, ...]], bytes] = OrderedDict()
 _rendered_lock = threading.Lock()
-# Renderers are pure Python (fpdf2, lxml builders) and run in FastAPI's thread pool (40 threads). Under a
-# burst of journeys 40 rendering threads starved the event loop of the GIL, and with it the IdP's token
-# endpoint (a 1,000-journey load test saw DigiD code exchanges time out after 10 s). Two at a time keep the
-# loop served; the others wait on the semaphore without holding the GIL. Real DigiD does not share a CPU
-# with UWV's PDFs.
-_rendering = threading.BoundedSemaphore(2)
 
 
 def render(module: str, name: str, citizen: Citizen, *args: str) -> bytes:
@@ -47,8 +41,7 @@ def render(module: str, name: str, citizen: Citizen, *args: str) -> bytes:
         if cached is not None:
             _rendered.move_to_end(key)
             return cached
-    with _rendering:
-        body = as_bytes(borrowed(module, name)(citizen, *args))
+    body = as_bytes(borrowed(module, name)(citizen, *args))
     with _rendered_lock:
         _rendered[key] = body
         while len(_rendered) > _RENDERED_LIMIT:
