@@ -178,6 +178,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
 
     app.add_exception_handler(Exception, crash)
 
+    provider_api.add_hot_routes(app.router)
     app.include_router(provider_api.router)
     app.include_router(computer.router)
     app.include_router(phone.router)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import pydantic_core
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -186,7 +186,7 @@ def status_json(record: SessionRecord) -> bytes:
     status["id"] = record.session_id
     status["progress"] = {role: subject["sources"] for role, subject in subjects.items()}
     status["counts"] = record.counts()
-    return json.dumps(status, separators=(",", ":")).encode("utf-8")
+    return pydantic_core.to_json(status)
 
 
 @router.post(
@@ -231,31 +231,34 @@ async def create_session(request: Request, body: CreateSession) -> Response:
     return Response(content=created.model_dump_json(), status_code=201, media_type="application/json")
 
 
-router.add_api_route(
-    "/sessions",
-    create_session,
-    methods=["POST"],
-    status_code=201,
-    response_model=SessionCreated,
-    responses=errors(400, 401, 429),
-    route_class_override=ProviderRoute,
-)
-
-
 async def get_session(request: Request, session_id: str) -> Response:
     broker, provider = authorised(request)
     record = await broker.sessions.provider_session(session_id, provider)
     return Response(content=status_json(record), media_type="application/json")
 
 
-router.add_api_route(
-    "/sessions/{session_id}",
-    get_session,
-    methods=["GET"],
-    response_model=SessionStatus,
-    responses=errors(401, 404),
-    route_class_override=ProviderRoute,
-)
+def add_hot_routes(app_router: APIRouter) -> None:
+    """Create-session and the status read, on the app's own router: matched there before any included
+    router is tried (FastAPI's included-router matching was ~10% of a status read's CPU)."""
+    app_router.add_api_route(
+        "/api/v1/sessions",
+        create_session,
+        methods=["POST"],
+        status_code=201,
+        response_model=SessionCreated,
+        responses=errors(400, 401, 429),
+        tags=["provider"],
+        route_class_override=ProviderRoute,
+    )
+    app_router.add_api_route(
+        "/api/v1/sessions/{session_id}",
+        get_session,
+        methods=["GET"],
+        response_model=SessionStatus,
+        responses=errors(401, 404),
+        tags=["provider"],
+        route_class_override=ProviderRoute,
+    )
 
 
 @router.get(
