@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from databrug import __version__
 from databrug.bootstrap import run_background
@@ -29,14 +29,17 @@ from databrug.web import computer, phone, provider_api
 from databrug.web.context import language, render
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
-from databrug.web.security import SecurityHeaders
+from databrug.web.security import RESPONSE_STATUS, SecurityHeaders
 
 logger = logging.getLogger("databrug.web")
 access_log = logging.getLogger("databrug.access")
 
 
 class AccessLog:
-    """Logs method, route template, status and duration — never the raw path (it may carry a token)."""
+    """Logs method, route template, status and duration — never the raw path (it may carry a token).
+
+    Runs inside ``SecurityHeaders`` and reads the status it noted in the scope, rather than wrapping ``send``
+    as well: one closure fewer per request, and per open event stream for its whole life."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -46,23 +49,15 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = [0]
-
-        async def record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
         try:
-            await self.app(scope, receive, record)
+            await self.app(scope, receive, send)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                template,
-                status[0],
+                getattr(route, "path", "unmatched"),
+                scope.get(RESPONSE_STATUS, 0),
                 (time.perf_counter() - started) * 1000,
             )
 
@@ -207,7 +202,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
         return PlainTextResponse(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
     if broker.settings.access_log:
-        app.add_middleware(AccessLog)
+        app.add_middleware(AccessLog)  # inside SecurityHeaders: it reads the status that one notes
     app.add_middleware(SecurityHeaders, form_targets=_origin(broker.settings.digid_issuer_url()))
     return app
 

@@ -19,6 +19,10 @@ _STATIC_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+RESPONSE_STATUS = "databrug.response_status"
+"""Scope key under which ``SecurityHeaders`` notes the status of the response it sent."""
+
+
 class SecurityHeaders:
     """Pure ASGI middleware (no BaseHTTPMiddleware: it would buffer the SSE streams)."""
 
@@ -34,6 +38,7 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                scope[RESPONSE_STATUS] = message["status"]  # for the access log, which then needs no wrapper
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in _STATIC_HEADERS if h[0] not in present)
