@@ -1,9 +1,9 @@
 """A FastAPI route served without FastAPI's per-request machinery, for the hottest provider-API routes.
 
-The route is declared like any other (path parameters, JSON body model, response model, error answers), so
-the OpenAPI document does not change; at request time the endpoint gets the request, its path parameters and
-the validated body, and returns the finished response. Dependency solving and response-model validation were
-most of a status read's CPU (docs/performance.md); the endpoint does its own authorisation instead.
+The route is declared like any other (path, query and header parameters, JSON body model, response model,
+error answers), so the OpenAPI document does not change; at request time the endpoint gets the request, those
+parameters and the validated body, and returns the finished response. Dependency solving and response-model
+validation were most of a status read's CPU (docs/performance.md); the endpoint does its own authorisation.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typing
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi.dependencies.utils import request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
@@ -62,11 +63,20 @@ class PlainRoute(APIRoute):
         endpoint = self.endpoint
         body_model = _body_model(endpoint)
         guard = type(self).guard
+        query, headers = self.dependant.query_params, self.dependant.header_params
 
         async def handle(request: Request) -> Response:
             arguments: dict[str, Any] = dict(request.path_params)
             if guard is not None:
                 guard(request)
+            if query or headers:
+                # FastAPI's own reading of declared query and header parameters (same checks, same errors)
+                from_query, query_errors = request_params_to_args(query, request.query_params)
+                from_headers, header_errors = request_params_to_args(headers, request.headers)
+                if query_errors or header_errors:
+                    raise RequestValidationError([*query_errors, *header_errors])
+                arguments.update(from_query)
+                arguments.update(from_headers)
             if body_model is not None:
                 arguments["body"] = await read_body(request, body_model)
             response: Response = await endpoint(request, **arguments)

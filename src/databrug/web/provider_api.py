@@ -238,8 +238,8 @@ async def get_session(request: Request, session_id: str) -> Response:
 
 
 def add_hot_routes(app_router: APIRouter) -> None:
-    """Create-session and the status read, on the app's own router: matched there before any included
-    router is tried (FastAPI's included-router matching was ~10% of a status read's CPU)."""
+    """Create-session, the status read and the event stream, on the app's own router: matched there before
+    any included router is tried (FastAPI's included-router matching was ~10% of a status read's CPU)."""
     app_router.add_api_route(
         "/api/v1/sessions",
         create_session,
@@ -259,22 +259,26 @@ def add_hot_routes(app_router: APIRouter) -> None:
         tags=["provider"],
         route_class_override=ProviderRoute,
     )
+    # A stream holds its request's frames for its whole life: fewer of them per watcher (docs/performance.md)
+    app_router.add_api_route(
+        "/api/v1/sessions/{session_id}/events",
+        session_events,
+        methods=["GET"],
+        summary="Event stream (text/event-stream, Last-Event-ID) or, with ?after=N, a JSON list for polling",
+        response_model=None,
+        responses=errors(401, 404),
+        tags=["provider"],
+        route_class_override=ProviderRoute,
+    )
 
 
-@router.get(
-    "/sessions/{session_id}/events",
-    summary="Event stream (text/event-stream, Last-Event-ID) or, with ?after=N, a JSON list for polling",
-    response_model=None,
-    responses=errors(401, 404),
-)
 async def session_events(
-    session_id: str,
     request: Request,
-    broker: BrokerDep,
-    provider: ProviderId,
+    session_id: str,
     after: Annotated[int | None, Query(ge=0)] = None,
     last_event: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Response:
+    broker, provider = authorised(request)
     await broker.sessions.provider_session(session_id, provider)
     wants_stream = "text/event-stream" in request.headers.get("accept", "")
     if after is not None and not wants_stream:

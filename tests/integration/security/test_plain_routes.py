@@ -88,3 +88,21 @@ async def test_a_good_body_creates_a_session_the_status_route_then_reads(
     missing = await client.get("/api/v1/sessions/ses_aaaaaaaaaaaaaaaaaaaaaa", headers=auth)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "session_not_found"
+
+
+async def test_the_event_route_reads_its_query_and_header_as_declared(
+    api: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, auth = api
+    created = await client.post("/api/v1/sessions", json={"reference": "case-2"}, headers=auth)
+    events_url = f"/api/v1/sessions/{created.json()['id']}/events"
+    for bad in ("-1", "two"):
+        answer = await client.get(events_url, params={"after": bad}, headers=auth)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["fields"] == ["query.after"]
+    listed = await client.get(events_url, params={"after": "0"}, headers=auth)
+    assert listed.status_code == 200
+    assert [event["type"] for event in listed.json()] == ["session.created"]
+    assert (await client.get(events_url, params={"after": "1"}, headers=auth)).json() == []
+    unauthorised = await client.get(events_url, params={"after": "-1"})
+    assert unauthorised.status_code == 401  # the token before the parameters
