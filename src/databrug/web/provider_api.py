@@ -68,10 +68,18 @@ async def provider_id(request: Request, broker: BrokerDep) -> str:
     return _provider_of(request, broker)
 
 
+_CALLER = "databrug.provider_caller"
+
+
 def authorised(request: Request) -> tuple[Broker, str]:
-    """The broker and the calling provider, for a ``PlainRoute`` (no dependency solving there)."""
-    broker: Broker = request.app.state.broker
-    return broker, _provider_of(request, broker)
+    """The broker and the calling provider, for a ``PlainRoute`` (no dependency solving there). Checked once
+    per request: the route's guard asks first, the endpoint again for the values."""
+    found: tuple[Broker, str] | None = request.scope.get(_CALLER)
+    if found is None:
+        broker: Broker = request.app.state.broker
+        found = (broker, _provider_of(request, broker))
+        request.scope[_CALLER] = found
+    return found
 
 
 class ProviderRoute(PlainRoute):
@@ -147,25 +155,6 @@ class AckResponse(BaseModel):
     receipt: str = Field(description="Deletion receipt: a JWS signed with the key at /.well-known/…")
 
 
-def status_of(record: SessionRecord) -> SessionStatus:
-    return SessionStatus(
-        id=record.session_id,
-        reference=record.reference,
-        state=record.state.value,
-        sources=list(record.sources),
-        progress={
-            role: {src: progress.model_dump(mode="json") for src, progress in subject.sources.items()}
-            for role, subject in record.subjects.items()
-        },
-        counts=record.counts(),
-        partner_expected=record.partner_expected,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        expires_at=record.expires_at,
-        ended_code=record.ended_code,
-    )
-
-
 _STATUS_FIELDS = {
     "reference",
     "state",
@@ -175,18 +164,24 @@ _STATUS_FIELDS = {
     "updated_at",
     "expires_at",
     "ended_code",
+    "subjects",
 }
 
 
 def status_json(record: SessionRecord) -> bytes:
-    """``status_of(record)`` as JSON from one dump of the record, without building the status model: the
-    status read is the provider's polling route. ``tests/unit/web`` checks both give the same document."""
-    status = record.model_dump(mode="json", include=_STATUS_FIELDS | {"subjects"})
+    """A session's ``SessionStatus`` document as JSON, from one dump of the record without building the model:
+    the status read is the provider's polling route."""
+    status = record.model_dump(mode="json", include=_STATUS_FIELDS)
     subjects = status.pop("subjects")
     status["id"] = record.session_id
     status["progress"] = {role: subject["sources"] for role, subject in subjects.items()}
     status["counts"] = record.counts()
     return pydantic_core.to_json(status)
+
+
+def status_of(record: SessionRecord) -> SessionStatus:
+    """The same document as a model (``tests/unit/web`` checks it validates and dumps back unchanged)."""
+    return SessionStatus.model_validate_json(status_json(record))
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""The status read's hand-built JSON is the same document as the declared ``SessionStatus`` model gives."""
+"""The status read's hand-built JSON is a whole ``SessionStatus`` document: it validates against the declared
+model and dumps back unchanged (no field missing, none extra, every value in the model's own form)."""
 
 from __future__ import annotations
 
