@@ -19,7 +19,7 @@ from joserfc.jwk import ECKey
 from pydantic import BaseModel, Field
 
 from databrug.collection.merge import merge_documents
-from databrug.collection.partner import expected_partner_bsn
+from databrug.collection.partner import PARTNER_SOURCES, expected_partner_bsn
 from databrug.collection.runner import Collector, FetchedDocument
 from databrug.config import Settings
 from databrug.consent import ConsentReceipt, Language, consent_receipt, make_consent
@@ -47,9 +47,6 @@ from databrug.sources.errors import SourceError
 from databrug.sources.parsing import ParsedDocument
 
 logger = logging.getLogger("databrug.broker")
-
-PARTNER_SOURCES: tuple[SourceName, ...] = ("mijnoverheid", "belastingdienst")
-"""Where ``expected_partner_bsn`` looks: BRP marriages and partnerships, the fiscal partner."""
 
 
 class BrokerError(Exception):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from databrug.records import Subject
+from databrug.records import SourceName, Subject
+
+PARTNER_SOURCES: tuple[SourceName, ...] = ("mijnoverheid", "belastingdienst")
+"""The sources ``expected_partner_bsn`` reads: BRP marriages and partnerships, the fiscal partner."""
 
 
 def expected_partner_bsn(applicant: Subject) -> str | None:
