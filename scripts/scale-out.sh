@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scale-out on one machine: N broker processes behind nginx (round robin, no sticky sessions) on one Redis,
-# the sandbox, and the demo provider on PostgreSQL. Prints the URLs; Ctrl-C stops everything.
+# the sandbox, and the demo provider on PostgreSQL. Waits until each broker and nginx answer /ready (serving and
+# reaching Redis; /health is the liveness probe), prints the URLs; Ctrl-C stops everything.
 #   scripts/scale-out.sh [--brokers N] [--no-provider] [--dir DIR] [--once]
 # See docs/deployment.md for what maps to which host.
 set -euo pipefail

@@ -24,9 +24,10 @@ from databrug.http_transport import AiohttpTransport
 from databrug.identity.oidc import DigidClient
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.memory import MemorySessionStore
-from databrug.sessions.redis import RedisSessionStore
+from databrug.sessions.redis import RedisSessionStore, RedisTimeouts
 from databrug.sessions.service import SessionService, SessionSettings
 from databrug.sessions.store import SessionStore
+from databrug.sources.http import RetryPolicy
 
 _P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
 
@@ -53,17 +54,41 @@ def receipt_signing_key(secret: bytes) -> ECKey:
     return ECKey.import_key(pem, {"kid": kid, "use": "sig", "alg": "ES256"})
 
 
+def redis_timeouts(settings: Settings) -> RedisTimeouts:
+    return RedisTimeouts(
+        connect=settings.redis_connect_timeout_seconds,
+        command=settings.redis_timeout_seconds,
+        pool=settings.redis_pool_timeout_seconds,
+    )
+
+
 def session_store(settings: Settings) -> SessionStore:
     if settings.session_store == "redis":
-        return RedisSessionStore.from_url(settings.redis_url, prefix=f"{settings.redis_prefix}:")
+        return RedisSessionStore.from_url(
+            settings.redis_url, prefix=f"{settings.redis_prefix}:", timeouts=redis_timeouts(settings)
+        )
     return MemorySessionStore()
 
 
 def outbox(settings: Settings) -> Outbox:
     if settings.session_store == "redis":
-        client = aioredis.Redis.from_url(settings.redis_url, decode_responses=False)
+        timeouts = redis_timeouts(settings)
+        client = aioredis.Redis.from_url(
+            settings.redis_url,
+            decode_responses=False,
+            socket_connect_timeout=timeouts.connect,
+            socket_timeout=timeouts.command,
+        )
         return RedisOutbox(client, prefix=f"{settings.redis_prefix}:")
     return MemoryOutbox()
+
+
+def source_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        timeout=settings.source_attempt_timeout_seconds,
+        deadline=settings.source_deadline_seconds,
+        max_bytes=settings.source_max_answer_bytes,
+    )
 
 
 def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Broker:
@@ -99,7 +124,7 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
         sessions=sessions,
         registry=registry,
         digid=DigidClient(identity_http, settings.digid_issuer_url(), settings.digid_client_id),
-        collector=Collector(sources_http, settings.portals_base()),
+        collector=Collector(sources_http, settings.portals_base(), policy=source_policy(settings)),
         webhooks=WebhookSender(
             webhooks_http,
             outbox(settings),

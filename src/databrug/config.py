@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,20 @@ class Settings(BaseSettings):
     session_store: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "databrug"
+    redis_connect_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+    """Opening a connection to Redis. Past it, or the two below, a request answers store_unavailable (503)."""
+    redis_timeout_seconds: float = Field(default=1.5, gt=0, le=10)
+    """One command's answer (socket timeout): a stalled Redis fails a request within it instead of hanging."""
+    redis_pool_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+    """Waiting for a free pooled connection: a healthy Redis frees one in microseconds."""
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    """``/ready`` answers 503 when the store does not answer a ping within this."""
+    source_attempt_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    """One portal request, from connecting to the last byte of the answer."""
+    source_deadline_seconds: float = Field(default=30.0, gt=0, le=300)
+    """All attempts at one portal document together, backoff included: then the source failed, retry it."""
+    source_max_answer_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    """A portal answer larger than this is refused while it streams (seven are read at once per fetch-all)."""
     providers_file: Path = Path("var/providers.json")
     broker_secret: str | None = None
     """Shared by every broker process (access tokens, receipt key). Generated per process when unset."""

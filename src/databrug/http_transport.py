@@ -6,15 +6,20 @@ liveness check of every pooled connection on every request), aiohttp ~0.5 ms: a 
 per journey went to the seven portal requests (docs/performance.md).
 
 Redirects, decompression and cookies stay httpx's business: aiohttp follows none, decodes nothing and keeps no
-cookies here. Its errors come back as the httpx exceptions callers already handle.
+cookies here. Its errors come back as the httpx exceptions callers already handle. The body is streamed, not
+read whole: a caller of ``client.stream`` gets it piece by piece and can stop (the source fetch's byte cap),
+``client.request`` reads it all as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
+
+_PIECE = 64 * 1024
 
 
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
@@ -49,26 +54,44 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         try:
-            async with self._client().request(
+            answer = await self._client().request(
                 request.method,
                 str(request.url),
                 headers=list(request.headers.multi_items()),
                 data=body or None,
                 allow_redirects=False,
                 timeout=_timeout(request),
-            ) as answer:
-                content = await answer.read()
-                headers = list(answer.raw_headers)
-                status = answer.status
+            )
         except TimeoutError as error:
             raise httpx.ReadTimeout("the request timed out", request=request) from error
         except aiohttp.ClientConnectorError as error:
             raise httpx.ConnectError("could not connect", request=request) from error
         except aiohttp.ClientError as error:
             raise httpx.RemoteProtocolError("the connection failed", request=request) from error
-        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content), request=request)
+        stream = _AnswerStream(answer, request)
+        return httpx.Response(answer.status, headers=list(answer.raw_headers), stream=stream, request=request)
 
     async def aclose(self) -> None:
         if self._session is not None and self._loop is asyncio.get_running_loop():
             await self._session.close()
         self._session = None
+
+
+class _AnswerStream(httpx.AsyncByteStream):
+    """aiohttp's body as httpx's stream; closing it early drops the connection instead of reading the rest."""
+
+    def __init__(self, answer: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._answer = answer
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for piece in self._answer.content.iter_chunked(_PIECE):
+                yield piece
+        except TimeoutError as error:
+            raise httpx.ReadTimeout("the answer timed out", request=self._request) from error
+        except aiohttp.ClientError as error:
+            raise httpx.ReadError("the answer was cut off", request=self._request) from error
+
+    async def aclose(self) -> None:
+        self._answer.release()

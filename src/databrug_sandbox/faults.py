@@ -5,7 +5,8 @@ request under the target's path prefix; ``/admin/faults`` reads and changes them
 a JSON/YAML file or the ``DATABRUG_SANDBOX_FAULTS`` environment variable sets them at start.
 
 Order of effects for one request: latency → maintenance (503 + Retry-After) → random error (500) → the real
-handler → malformed / truncated body → slow streaming of the (possibly damaged) body.
+handler → malformed / truncated body → padding to an oversized answer → slow streaming (a trickle) of the
+(possibly damaged) body.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import json
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -30,6 +31,8 @@ FAULTS_ENV = "DATABRUG_SANDBOX_FAULTS"
 
 # Latency beyond a minute would only hang tests and demos; nobody needs it to simulate a slow portal.
 _MAX_LATENCY_MS = 60_000
+_MAX_OVERSIZED_BYTES = 1024 * 1024 * 1024
+_PADDING_PIECE = 64 * 1024
 
 
 class FaultSettings(BaseModel):
@@ -50,7 +53,16 @@ class FaultSettings(BaseModel):
     malformed: bool = Field(default=False, description="Corrupt bytes in every successful body")
     truncated: bool = Field(default=False, description="Cut every successful body in half")
     slow_stream_bytes_per_second: int | None = Field(
-        default=None, ge=1, le=100_000_000, description="Stream successful bodies at this rate"
+        default=None, ge=1, le=100_000_000, description="Stream successful bodies at this rate (a trickle)"
+    )
+    oversized_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        le=_MAX_OVERSIZED_BYTES,
+        description=(
+            "Pad successful bodies with spaces to this many bytes, sent in pieces without a Content-Length "
+            "(only a client that caps what it reads while it streams stops it)"
+        ),
     )
 
     @model_validator(mode="after")
@@ -196,7 +208,12 @@ class FaultInjectionMiddleware:
         if faults.error_rate and rng.random() < faults.error_rate:
             await _send_plain(send, 500, "Er ging iets mis (sandbox: ingestelde foutkans).", [])
             return
-        if not (faults.malformed or faults.truncated or faults.slow_stream_bytes_per_second):
+        if not (
+            faults.malformed
+            or faults.truncated
+            or faults.slow_stream_bytes_per_second
+            or faults.oversized_bytes
+        ):
             await self.app(scope, receive, send)
             return
         await self._damage_body(scope, receive, send, faults)
@@ -216,26 +233,35 @@ class FaultInjectionMiddleware:
         if start is None:
             return
         body = b"".join(chunks)
-        if start["status"] == 200:
+        ok = start["status"] == 200
+        if ok:
             if faults.truncated:
                 body = truncate(body)
             if faults.malformed:
                 body = corrupt(body)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
+        padding = max(0, faults.oversized_bytes - len(body)) if ok and faults.oversized_bytes else 0
+        if not padding:
+            headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
-        rate = faults.slow_stream_bytes_per_second if start["status"] == 200 else None
-        if not rate:
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-            return
+        rate = faults.slow_stream_bytes_per_second if ok else None
         # Ten pieces a second at most, so the rate holds without a flood of tiny writes.
-        piece = max(1, rate // 10)
-        for offset in range(0, len(body), piece):
-            await send(
-                {"type": "http.response.body", "body": body[offset : offset + piece], "more_body": True}
-            )
-            await asyncio.sleep(piece / rate)
+        piece = max(1, rate // 10) if rate else _PADDING_PIECE
+        for chunk in _pieces(body, padding, piece):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if rate:
+                await asyncio.sleep(len(chunk) / rate)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _pieces(body: bytes, padding: int, size: int) -> Iterator[bytes]:
+    """The body, then ``padding`` spaces, in pieces of ``size`` bytes; the padding is made as it is sent."""
+    for offset in range(0, len(body), size):
+        yield body[offset : offset + size]
+    blank = b" " * size
+    while padding > 0:
+        yield blank[: min(size, padding)]
+        padding -= size
 
 
 async def _send_plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]]) -> None:

@@ -56,7 +56,7 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30
         if process.poll() is not None:
             raise RuntimeError(f"broker process exited with {process.returncode}")
         try:
-            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+            if httpx.get(f"{url}/ready", timeout=3.0).status_code == 200:  # serving, and reaching its store
                 return
         except httpx.TransportError:
             pass

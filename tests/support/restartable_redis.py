@@ -1,4 +1,5 @@
-"""A ``redis-server`` that a test can stop and start again on the same port (a restart, a crash, an outage).
+"""A ``redis-server`` that a test can stop and start again on the same port (a restart, a crash, an outage),
+or stall (SIGSTOP: it keeps its port and accepts connections, and answers nothing until SIGCONT).
 
 Without persistence a restart loses every key; with ``append_only`` every write is fsynced to an AOF in the
 test's directory, so a graceful restart keeps the sessions.
@@ -52,8 +53,20 @@ class RestartableRedis:
         """Kill the server (SIGKILL: a crash), or shut it down cleanly (SIGTERM: it writes what it keeps)."""
         if self.process is None or self.process.poll() is not None:
             return
+        self.process.send_signal(signal.SIGCONT)  # a stalled server would not act on SIGTERM
         self.process.send_signal(signal.SIGTERM if graceful else signal.SIGKILL)
         self.process.wait(timeout=10)
+
+    def stall(self) -> None:
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, number: signal.Signals) -> None:
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError("redis-server is not running")
+        self.process.send_signal(number)
 
     def __enter__(self) -> RestartableRedis:
         self.start()

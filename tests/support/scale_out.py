@@ -307,8 +307,8 @@ class ScaleOut:
             for i, port in enumerate(self.broker_ports)
         ]
         for i, (process, port) in enumerate(zip(started, self.broker_ports, strict=True)):
-            _wait_http(f"http://127.0.0.1:{port}/health", process, f"broker {i}")
-        _wait_http(f"{self.lb_url}/health", self._processes["nginx"], "nginx in front of the brokers")
+            _wait_http(f"http://127.0.0.1:{port}/ready", process, f"broker {i}")  # up and reaching Redis
+        _wait_http(f"{self.lb_url}/ready", self._processes["nginx"], "nginx in front of the brokers")
         if self.provider:
             _wait_http(f"{self.mail_url}/healthz", self._processes["mail"], "the mail catcher")
             _wait_http(f"{self.provider_url}/health", self._processes["provider"], "the demo provider")
@@ -425,6 +425,7 @@ class ScaleOut:
             ),
             f"  sandbox (DigiD, portals)    {self.sandbox_url}",
             f"  session store (Redis)       {self.redis_url}",
+            "  probes (each broker)        /ready (503 without Redis), /health (the process serves)",
         ]
         if self.provider:
             lines += [

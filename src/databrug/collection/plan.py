@@ -8,6 +8,7 @@ import httpx
 
 from databrug.records import DocumentType, SourceName
 from databrug.sources.belastingdienst.client import BelastingdienstClient
+from databrug.sources.http import RetryPolicy
 from databrug.sources.mijnoverheid.client import MijnOverheidClient
 from databrug.sources.mijnpensioenoverzicht.client import MijnpensioenoverzichtClient
 from databrug.sources.uwv.client import fetch_verzekeringsbericht
@@ -19,36 +20,42 @@ SOURCE_DOCUMENTS: dict[SourceName, tuple[DocumentType, ...]] = {
     "mijnpensioenoverzicht": ("pensioenoverzicht",),
 }
 
-Fetcher = Callable[[httpx.AsyncClient, str, str, str], Awaitable[bytes]]
-"""(http client, portals base URL, DigiD access token, the citizen's BSN) → document bytes."""
+Fetcher = Callable[[httpx.AsyncClient, str, str, str, RetryPolicy], Awaitable[bytes]]
+"""(http client, portals base URL, DigiD access token, the citizen's BSN, retry policy) → document bytes."""
 
 
-async def _brp(http: httpx.AsyncClient, base: str, token: str, bsn: str) -> bytes:
-    return await MijnOverheidClient(http, base).fetch_brp(token, bsn)
+async def _brp(http: httpx.AsyncClient, base: str, token: str, bsn: str, policy: RetryPolicy) -> bytes:
+    return await MijnOverheidClient(http, base, policy).fetch_brp(token, bsn)
 
 
-async def _woz(http: httpx.AsyncClient, base: str, token: str, bsn: str) -> bytes:
-    return await MijnOverheidClient(http, base).fetch_woz(token)
+async def _woz(http: httpx.AsyncClient, base: str, token: str, bsn: str, policy: RetryPolicy) -> bytes:
+    return await MijnOverheidClient(http, base, policy).fetch_woz(token)
 
 
-async def _voertuigen(http: httpx.AsyncClient, base: str, token: str, bsn: str) -> bytes:
-    return await MijnOverheidClient(http, base).fetch_vehicles(token)
+async def _voertuigen(http: httpx.AsyncClient, base: str, token: str, bsn: str, policy: RetryPolicy) -> bytes:
+    return await MijnOverheidClient(http, base, policy).fetch_vehicles(token)
 
 
-async def _verzekeringsbericht(http: httpx.AsyncClient, base: str, token: str, bsn: str) -> bytes:
-    return await fetch_verzekeringsbericht(http, base, token)
+async def _verzekeringsbericht(
+    http: httpx.AsyncClient, base: str, token: str, bsn: str, policy: RetryPolicy
+) -> bytes:
+    return await fetch_verzekeringsbericht(http, base, token, policy=policy)
 
 
-async def _belastinggegevens(http: httpx.AsyncClient, base: str, token: str, bsn: str) -> bytes:
-    return await BelastingdienstClient(http, base).fetch_belastinggegevens(token)
+async def _belastinggegevens(
+    http: httpx.AsyncClient, base: str, token: str, bsn: str, policy: RetryPolicy
+) -> bytes:
+    return await BelastingdienstClient(http, base, policy).fetch_belastinggegevens(token)
 
 
-async def _toeslagen(http: httpx.AsyncClient, base: str, token: str, bsn: str) -> bytes:
-    return await BelastingdienstClient(http, base).fetch_toeslagen(token)
+async def _toeslagen(http: httpx.AsyncClient, base: str, token: str, bsn: str, policy: RetryPolicy) -> bytes:
+    return await BelastingdienstClient(http, base, policy).fetch_toeslagen(token)
 
 
-async def _pensioenoverzicht(http: httpx.AsyncClient, base: str, token: str, bsn: str) -> bytes:
-    return await MijnpensioenoverzichtClient(http, base).fetch_pensioenoverzicht(token, "xml")
+async def _pensioenoverzicht(
+    http: httpx.AsyncClient, base: str, token: str, bsn: str, policy: RetryPolicy
+) -> bytes:
+    return await MijnpensioenoverzichtClient(http, base, policy).fetch_pensioenoverzicht(token, "xml")
 
 
 FETCHERS: dict[DocumentType, Fetcher] = {

@@ -12,6 +12,7 @@ import httpx
 from databrug.collection.plan import FETCHERS, SOURCE_DOCUMENTS
 from databrug.records import DocumentType, Role, SourceName
 from databrug.sources.errors import DocumentInvalid, SourceError
+from databrug.sources.http import DEFAULT_POLICY, RetryPolicy
 from databrug.sources.parsing import ParseContext, ParsedDocument
 from databrug.sources.registry import by_document_type
 
@@ -36,9 +37,16 @@ def parse_document(document_type: DocumentType, data: bytes, context: ParseConte
 
 
 class Collector:
-    def __init__(self, http: httpx.AsyncClient, portals_url: str, workers: int = 4) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        portals_url: str,
+        workers: int = 4,
+        policy: RetryPolicy = DEFAULT_POLICY,
+    ) -> None:
         self._http = http
         self._portals_url = portals_url.rstrip("/")
+        self._policy = policy
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parse")
 
     def close(self) -> None:
@@ -52,7 +60,7 @@ class Collector:
         """All documents of one source, fetched concurrently and parsed in worker threads."""
 
         async def one(document_type: DocumentType) -> FetchedDocument:
-            data = await FETCHERS[document_type](self._http, self._portals_url, token, bsn)
+            data = await FETCHERS[document_type](self._http, self._portals_url, token, bsn, self._policy)
             context = ParseContext(subject=role, retrieved_at=datetime.now(UTC), subject_bsn=bsn)
             return FetchedDocument(parsed=await self.parse(document_type, data, context), original=data)
 

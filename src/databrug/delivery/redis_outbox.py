@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 
 from databrug.delivery.outbox import FinishedDelivery, Outcome, PendingDelivery
+from databrug.sessions.errors import StoreUnavailable
 
 DONE_TTL_SECONDS = 7 * 24 * 3600
 
@@ -77,10 +79,13 @@ class RedisOutbox:
 
     async def add(self, delivery: PendingDelivery) -> bool:
         ttl = max(60, int((delivery.deadline - delivery.next_attempt_at).total_seconds()) + 86400)
-        added = await self._add(
-            keys=[self._key(delivery.event_id), self._due, self._done(delivery.event_id)],
-            args=[_encode(delivery), delivery.next_attempt_at.timestamp(), delivery.event_id, ttl],
-        )
+        try:
+            added = await self._add(
+                keys=[self._key(delivery.event_id), self._due, self._done(delivery.event_id)],
+                args=[_encode(delivery), delivery.next_attempt_at.timestamp(), delivery.event_id, ttl],
+            )
+        except RedisError as error:  # queued while answering a request: that request answers 503, not 500
+            raise StoreUnavailable("the webhook outbox cannot be reached") from error
         return bool(added)
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:

@@ -18,7 +18,12 @@ The scripts touch keys they derive from the prefix, so this adapter targets a si
 
 Live events: ONE pub/sub connection per store instance (per process) pattern-subscribes to ``{p}ev:*`` and
 hands each message to the local watchers of that session, so 10,000 watchers cost one subscription. If that
-connection drops, every local watcher is ended; clients resume from the history (``Last-Event-ID``).
+connection drops, or stops answering the ping sent when it has been silent a while, every local watcher is
+ended; clients resume from the history (``Last-Event-ID``).
+
+Every wait on Redis is bounded (``RedisTimeouts``): a stalled or unreachable Redis fails a request with
+``StoreUnavailable`` (503 store_unavailable) within about 2.5 s instead of hanging, and the pools reconnect by
+themselves once it is back.
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -125,6 +132,30 @@ return 1
 """
 
 _RECONNECT_DELAY = 0.5
+_LISTEN_POLL = 1.0
+"""How long one read of the subscription waits for a message before the loop checks the connection."""
+_IDLE_PING = 5.0
+"""A subscription silent this long is pinged: a connection that died without a reset (a network partition)
+would otherwise end every live event silently."""
+
+
+@dataclass(frozen=True)
+class RedisTimeouts:
+    """How long the broker waits on Redis (seconds) before a request answers store_unavailable (503)."""
+
+    connect: float = 1.0
+    command: float = 1.5
+    """One command's answer (the socket timeout); a blocking subscription read is not bound by it."""
+    pool: float = 1.0
+    """Waiting for a free connection of the pool."""
+
+    def pool_options(self) -> dict[str, float]:
+        return {"socket_connect_timeout": self.connect, "socket_timeout": self.command, "timeout": self.pool}
+
+    @property
+    def subscribe(self) -> float:
+        """Starting the event subscription: connect, then the subscribe confirmation."""
+        return self.connect + self.command
 
 
 def _text(value: object) -> str:
@@ -147,9 +178,15 @@ def _ms(seconds: float) -> int:
 
 class RedisSessionStore:
     def __init__(
-        self, client: aioredis.Redis, *, prefix: str = "databrug:", events: aioredis.Redis | None = None
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "databrug:",
+        events: aioredis.Redis | None = None,
+        timeouts: RedisTimeouts | None = None,
     ) -> None:
         self._redis = client
+        self._timeouts = timeouts or RedisTimeouts()
         self._events = events or client
         """The client for the event subscription; it must not reconnect silently (see ``_listen``)."""
         self._prefix = prefix
@@ -167,25 +204,39 @@ class RedisSessionStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, prefix: str = "databrug:", max_connections: int = 64, pool_timeout: float = 10.0
+        cls,
+        url: str,
+        *,
+        prefix: str = "databrug:",
+        max_connections: int = 64,
+        timeouts: RedisTimeouts | None = None,
     ) -> RedisSessionStore:
-        """A store with a blocking pool: under load a request waits up to ``pool_timeout`` seconds for a
+        """A store with a blocking pool: under load a request waits up to ``timeouts.pool`` seconds for a
         connection (redis-py's default pool fails at once when its 100 connections are in use)."""
+        timeouts = timeouts or RedisTimeouts()
         # One retry on a fresh connection for commands: after a Redis restart every pooled connection is
         # dead, and without it each would fail one request with store_unavailable (a pool built from a URL
-        # gets no retries from redis-py). The subscription keeps its own pool without retries: a silent
-        # resubscribe would lose the events published meanwhile, so its watchers must end instead.
-        retry = Retry(
-            ConstantBackoff(0.05), retries=1, supported_errors=(RedisConnectionError, RedisTimeoutError)
-        )
+        # gets no retries from redis-py). Not on a timeout: a stalled Redis would double the wait. The
+        # subscription keeps its own pool without retries: a silent resubscribe would lose the events
+        # published meanwhile, so its watchers must end instead.
+        retry = Retry(ConstantBackoff(0.05), retries=1, supported_errors=(RedisConnectionError,))
         pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=max_connections, timeout=pool_timeout, decode_responses=False, retry=retry
+            url,
+            max_connections=max_connections,
+            decode_responses=False,
+            retry=retry,
+            **timeouts.pool_options(),
         )
         events = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=2, timeout=pool_timeout, decode_responses=False
+            url, max_connections=2, decode_responses=False, **timeouts.pool_options()
         )
         # each client owns and closes its pool
-        return cls(aioredis.Redis.from_pool(pool), prefix=prefix, events=aioredis.Redis.from_pool(events))
+        return cls(
+            aioredis.Redis.from_pool(pool),
+            prefix=prefix,
+            events=aioredis.Redis.from_pool(events),
+            timeouts=timeouts,
+        )
 
     # -- keys
 
@@ -337,7 +388,7 @@ class RedisSessionStore:
             self._listening.clear()
             self._listener = asyncio.create_task(self._listen(), name="databrug-session-events")
         try:
-            await asyncio.wait_for(self._listening.wait(), timeout=5)
+            await asyncio.wait_for(self._listening.wait(), timeout=self._timeouts.subscribe)
         except TimeoutError:
             raise StoreUnavailable("the event subscription did not start") from None
 
@@ -348,14 +399,12 @@ class RedisSessionStore:
             pubsub = self._events.pubsub()
             try:
                 await pubsub.psubscribe(pattern)
-                async for message in pubsub.listen():
-                    kind = message.get("type")
-                    if kind == b"psubscribe" or kind == "psubscribe":
-                        self._listening.set()
-                    elif kind in (b"pmessage", "pmessage"):
-                        self._dispatch(message["channel"], message["data"], skip)
+                await self._read_events(pubsub, skip)
             except (RedisError, OSError):
-                log.warning("session event subscription lost; ending local watchers and reconnecting")
+                # Only a working subscription's loss: retries every half second while Redis stays down would
+                # flood the log (the requests meanwhile answer store_unavailable).
+                if self._listening.is_set():
+                    log.warning("session event subscription lost; ending local watchers and reconnecting")
             except Exception:
                 log.exception("session event listener failed; ending local watchers and restarting")
             finally:
@@ -364,6 +413,28 @@ class RedisSessionStore:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(_RECONNECT_DELAY)
+
+    async def _read_events(self, pubsub: PubSub, skip: int) -> None:
+        """Messages until the connection fails; a ping unanswered within the command timeout is a failure too
+        (a blocking read would wait forever on a connection that died silently)."""
+        loop = asyncio.get_running_loop()
+        heard = loop.time()
+        pinged: float | None = None
+        while True:
+            message = await pubsub.get_message(timeout=_LISTEN_POLL)
+            now = loop.time()
+            if message is not None:
+                heard, pinged = now, None
+                kind = message.get("type")
+                if kind == b"psubscribe" or kind == "psubscribe":
+                    self._listening.set()
+                elif kind in (b"pmessage", "pmessage"):
+                    self._dispatch(message["channel"], message["data"], skip)
+            elif pinged is not None and now - pinged > self._timeouts.command:
+                raise RedisTimeoutError("the event subscription does not answer")
+            elif pinged is None and now - heard > _IDLE_PING:
+                await pubsub.ping()
+                pinged = now
 
     def _dispatch(self, channel: bytes, data: bytes, skip: int) -> None:
         try:

@@ -181,8 +181,26 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
-        await broker.sessions.store.ping()
+        """Liveness: the process serves. It touches no dependency (a Redis outage must not restart it)."""
         return {"status": "ok"}
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready(request: Request) -> Response:
+        """Readiness: 503 while the session store does not answer a ping in time (the broker cannot serve a
+        request without it); a balancer sends traffic elsewhere until it does."""
+        store = broker.sessions.store
+        try:
+            reachable = await asyncio.wait_for(store.ping(), broker.settings.readiness_timeout_seconds)
+        except TimeoutError:
+            reachable = False
+        headers = {"Cache-Control": "no-store"}
+        if reachable:
+            return JSONResponse({"status": "ready"}, headers=headers)
+        error = {
+            "code": "store_unavailable",
+            "message": translate(language(request), "error.store_unavailable.body"),
+        }
+        return JSONResponse({"status": "unavailable", "error": error}, status_code=503, headers=headers)
 
     @app.get("/", include_in_schema=False)
     async def root(request: Request) -> Response:

@@ -136,6 +136,18 @@ def test_slow_stream(sandbox: SandboxServer, token: str) -> None:
     assert elapsed >= 0.4
 
 
+def test_oversized_answer_is_padded_and_sent_without_a_length(sandbox: SandboxServer, token: str) -> None:
+    healthy = brp(sandbox, token).content
+    size = 3 * 1024 * 1024 + 5  # several padding pieces and a short last one
+    set_fault(sandbox, "mijnoverheid", oversized_bytes=size)
+    response = brp(sandbox, token)
+    assert response.status_code == 200
+    assert "content-length" not in response.headers  # chunked: only a cap while streaming stops it
+    assert len(response.content) == size
+    assert response.content.startswith(healthy)
+    assert response.content[len(healthy) :].strip(b" ") == b""
+
+
 def test_digid_target_and_clearing(sandbox: SandboxServer) -> None:
     discovery = f"{sandbox.base_url}/digid/.well-known/openid-configuration"
     set_fault(sandbox, "digid", maintenance=True)

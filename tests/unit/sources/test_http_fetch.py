@@ -1,8 +1,14 @@
-"""The shared fetch helper: retries, backoff, Retry-After and typed errors (portal answers simulated)."""
+"""The shared fetch helper: retries, backoff, Retry-After, typed errors, and its bounds: a deadline across
+attempts, a whole-answer timeout per attempt, a byte cap while streaming (portal answers simulated)."""
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import random
+import time
+import tracemalloc
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -96,3 +102,108 @@ def test_retry_after_formats() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+class Trickle(httpx.AsyncByteStream):
+    """An answer body that arrives a piece at a time, ``pause`` seconds apart, forever or ``pieces`` times."""
+
+    def __init__(self, piece: bytes, pause: float, pieces: int | None = None) -> None:
+        self.piece = piece
+        self.pause = pause
+        self.pieces = pieces
+        self.sent = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while self.pieces is None or self.sent < self.pieces:
+            await asyncio.sleep(self.pause)
+            self.sent += 1
+            yield self.piece
+
+
+def streaming(
+    *streams: Trickle, headers: dict[str, str] | None = None
+) -> tuple[httpx.AsyncClient, list[int]]:
+    started: list[int] = []
+    queue = list(streams)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        started.append(len(started))
+        return httpx.Response(200, headers=headers, stream=queue.pop(0))
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handler)), started
+
+
+async def test_a_trickling_answer_fails_at_the_deadline_across_attempts() -> None:
+    # 150 bytes/s: a 16 KB document would take 108 s. Each attempt gets 0.4 s, all of them 1 s.
+    policy = RetryPolicy(attempts=5, base_delay=0.001, max_delay=0.001, timeout=0.4, deadline=1.0)
+    trickles = [Trickle(b"x" * 15, pause=0.1) for _ in range(5)]
+    client, started = streaming(*trickles)
+    begun = time.perf_counter()
+    with pytest.raises(SourceUnavailable, match="no answer within 1 s") as caught:
+        await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=policy)
+    took = time.perf_counter() - begun
+    assert caught.value.code == "source_unavailable"
+    assert 1.0 <= took < 2.0
+    assert len(started) == 3  # 0.4 + 0.4 + what is left: the deadline, not attempts x timeout, bounds it
+
+
+async def test_each_attempt_is_bounded_with_its_whole_body() -> None:
+    # Every piece comes well within any per-read timeout; only a bound on the whole answer stops it.
+    policy = RetryPolicy(attempts=1, timeout=0.3, deadline=10.0)
+    client, _ = streaming(Trickle(b"x", pause=0.05))
+    begun = time.perf_counter()
+    with pytest.raises(SourceUnavailable, match="timed out after 1 attempts"):
+        await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=policy)
+    assert time.perf_counter() - begun < 1.3
+
+
+async def test_a_slow_but_steady_answer_within_the_bounds_is_read_whole() -> None:
+    policy = RetryPolicy(attempts=1, timeout=2.0, deadline=2.0)
+    client, _ = streaming(Trickle(b"abc", pause=0.01, pieces=20))
+    assert await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=policy) == b"abc" * 20
+
+
+async def test_an_endless_answer_is_refused_at_the_cap_while_it_streams() -> None:
+    cap = 8 * 1024 * 1024
+    policy = RetryPolicy(attempts=3, timeout=30.0, deadline=30.0, max_bytes=cap)
+    endless = Trickle(b"\0" * 65536, pause=0)
+    client, started = streaming(endless)  # one stream only: a second attempt would fail the test
+    tracemalloc.start()
+    try:
+        with pytest.raises(SourceUnavailable, match=f"more than {cap} bytes") as caught:
+            await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=policy)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.code == "source_unavailable"
+    assert len(started) == 1  # not retried: the portal would send as much again
+    assert endless.sent * 65536 <= cap + 65536  # it stopped reading at the cap
+    assert peak < 1.5 * cap  # the answer so far, once: measured 1.07x
+
+
+async def test_a_declared_oversized_answer_is_refused_before_its_body() -> None:
+    body = Trickle(b"x", pause=0, pieces=10)
+    client, _ = streaming(body, headers={"Content-Length": str(10**9)})
+    with pytest.raises(SourceUnavailable, match="more than"):
+        await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=FAST)
+    assert body.sent == 0
+
+
+async def test_identity_is_asked_for_and_an_encoded_answer_refused() -> None:
+    # A gzip body would be decoded past the cap in one step (1 KiB can inflate to 1 MiB): not accepted at all.
+    bomb = gzip.compress(b"\0" * (4 * 1024 * 1024))
+    client, seen = client_answering(httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=bomb))
+    with pytest.raises(SourceUnavailable, match="encoding"):
+        await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=FAST)
+    assert seen[0].headers["Accept-Encoding"] == "identity"
+    assert len(seen) == 1
+
+
+async def test_a_retry_after_beyond_the_deadline_is_not_waited_for() -> None:
+    policy = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001, deadline=1.0, max_retry_after=5)
+    client, seen = client_answering(httpx.Response(503, headers={"Retry-After": "2"}))
+    begun = time.perf_counter()
+    with pytest.raises(SourceMaintenance):
+        await fetch(client, "GET", "http://p/d", source="uwv", token="t", policy=policy)
+    assert time.perf_counter() - begun < 0.5
+    assert len(seen) == 1

@@ -1,6 +1,7 @@
 """The aiohttp transport under the broker's httpx client, against a real local HTTP server: what httpx callers
 rely on (status, headers, bodies both ways, gzip decoded once, no redirects followed, httpx's own exceptions
-for a refused connection and a timeout) holds, also when the client is used from a second event loop."""
+for a refused connection and a timeout) holds, also when the client is used from a second event loop; and the
+body streams, so a caller can stop reading a large answer (the source fetch's byte cap)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import http.server
 import socket
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 
 import httpx
@@ -37,6 +39,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/slow":
             time.sleep(1.0)
             self._send(200, b"late")
+        elif self.path == "/large":  # 64 MiB, chunked: no length to refuse it by
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            piece = b"\0" * 65536
+            try:
+                for _ in range(1024):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass  # the client stopped reading and hung up
         else:
             auth = self.headers.get("Authorization", "")
             self._send(200, f"hello {auth}".encode(), X_Source="test", Content_Type="text/plain")
@@ -111,3 +124,20 @@ def test_one_client_on_two_event_loops(base_url: str) -> None:
 
     assert asyncio.run(fetch()) == "hello "
     assert asyncio.run(fetch()) == "hello "
+
+
+async def test_the_body_streams_and_a_caller_can_stop_a_large_answer(base_url: str) -> None:
+    tracemalloc.start()
+    try:
+        async with client() as http, http.stream("GET", f"{base_url}/large") as answer:
+            assert answer.status_code == 200
+            read = 0
+            async for piece in answer.aiter_raw():
+                read += len(piece)
+                if read > 4 * 1024 * 1024:
+                    break
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert read > 4 * 1024 * 1024
+    assert peak < 2 * 1024 * 1024  # piece by piece: nothing buffered the answer whole
