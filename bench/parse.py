@@ -23,6 +23,7 @@ from bench import Figure, Mode, median, percentile
 from bench.personas import Document, DocumentSet, catalogue_sets
 from databrug.records import DocumentType
 from databrug.sources.parsing import ParseContext
+from databrug.sources.pdf_worker import pdf_workers
 from databrug.sources.registry import by_document_type
 
 TARGET_MS = 10.0
@@ -63,9 +64,11 @@ class Samples:
 
 
 def _cpu_ms(action: Callable[[], object]) -> float:
-    started = time.process_time_ns()
+    """CPU of this process and of the PDF text workers, where the product reads PDFs."""
+    workers = pdf_workers()
+    started, worker_started = time.process_time_ns(), workers.cpu_seconds()
     action()
-    return (time.process_time_ns() - started) / 1e6
+    return (time.process_time_ns() - started) / 1e6 + (workers.cpu_seconds() - worker_started) * 1e3
 
 
 def measure(documents: DocumentSet, repetitions: int) -> Samples:
@@ -123,7 +126,7 @@ def run(mode: Mode) -> list[Figure]:
             baseline=middle_base,
             target="<10 ms, <=2x",
             ok=middle < TARGET_MS and middle <= TARGET_RATIO * middle_base,
-            note=f"{repetitions} repetitions each; CPU time (process_time)",
+            note=f"{repetitions} repetitions each; CPU time (process_time + PDF workers)",
         )
     )
     worst_index = max(range(len(medians)), key=medians.__getitem__)

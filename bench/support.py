@@ -7,6 +7,7 @@ usual 1,024 descriptors); so does the bench process itself (``raise_fd_limit``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -59,10 +60,20 @@ def rss_bytes(pid: int) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process from /proc/<pid>/stat (all its threads)."""
+    """utime + stime of a process from /proc/<pid>/stat (all its threads), and of its children: those still
+    running (the broker's PDF text workers) and those it has waited for (cutime + cstime)."""
     text = Path(f"/proc/{pid}/stat").read_text()
     fields = text[text.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of stat(5)
+    own = sum(int(field) for field in fields[11:15]) / CLOCK_TICKS  # fields 14 to 17 of stat(5)
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += (task / "children").read_text().split()
+    running = 0.0
+    for child in children:
+        with contextlib.suppress(OSError, ValueError):  # it ended meanwhile
+            running += cpu_seconds(int(child))
+    return own + running
 
 
 @dataclass

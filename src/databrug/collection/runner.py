@@ -14,6 +14,7 @@ from databrug.records import DocumentType, Role, SourceName
 from databrug.sources.errors import DocumentInvalid, SourceError
 from databrug.sources.http import DEFAULT_POLICY, RetryPolicy
 from databrug.sources.parsing import ParseContext, ParsedDocument
+from databrug.sources.pdf_worker import close_pdf_workers
 from databrug.sources.registry import by_document_type
 
 
@@ -51,6 +52,7 @@ class Collector:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        close_pdf_workers()  # the PDF text worker processes end with the broker
 
     async def parse(self, document_type: DocumentType, data: bytes, context: ParseContext) -> ParsedDocument:
         loop = asyncio.get_running_loop()

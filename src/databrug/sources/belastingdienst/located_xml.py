@@ -18,10 +18,18 @@ from lxml import etree
 
 from databrug.records import DocumentType, SourceName
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.parsing import MAX_DOCUMENT_BYTES, MAX_XML_DEPTH
+from databrug.sources.parsing import (
+    MAX_DOCUMENT_BYTES,
+    MAX_XML_ATTRIBUTES,
+    MAX_XML_DEPTH,
+    MAX_XML_ELEMENTS,
+    xml_attributes_at_most,
+    xml_elements_at_most,
+)
 
 # Far more than any real download holds, small enough that a hostile file cannot make us build huge lists.
 MAX_REPEATS = 1000
+MAX_TEXT = 200  # characters of one value (a name, an IBAN, a number)
 
 _T = TypeVar("_T")
 
@@ -62,6 +70,10 @@ def load_tree(data: bytes, problems: Problems, root_name: str) -> Node:
     # Cheap first line of defence, before libxml2 sees a DTD; the docinfo check below is the backstop.
     if any(marker in data for marker in _DTD_MARKERS):
         problems.fail("document", _NO_DOCTYPE)
+    if xml_elements_at_most(data) > 2 * MAX_XML_ELEMENTS:  # a start and an end tag each
+        problems.fail("document", f"at most {MAX_XML_ELEMENTS} elements")
+    if xml_attributes_at_most(data) > MAX_XML_ATTRIBUTES:
+        problems.fail("document", f"at most {MAX_XML_ATTRIBUTES} attributes")
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -145,6 +157,8 @@ class Node:
         value = (self.element.text or "").strip()
         if not value:
             self.fail("a value, got an empty element")
+        if len(value) > MAX_TEXT:
+            self.fail(f"a value of at most {MAX_TEXT} characters")
         return value
 
     def amount(self) -> Decimal:

@@ -16,7 +16,19 @@ from pydantic import ValidationError
 
 from databrug.records import Allowance, DocumentType, Incomes, SourceName, Subject
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.parsing import MAX_DOCUMENT_BYTES, ParseContext, ParsedDocument, Parser, make_entry
+from databrug.sources.parsing import (
+    MAX_DOCUMENT_BYTES,
+    MAX_JSON_NUMBER_CHARS,
+    MAX_JSON_VALUES,
+    JsonNumberTooLong,
+    ParseContext,
+    ParsedDocument,
+    Parser,
+    json_decimal,
+    json_integer,
+    json_values_at_most,
+    make_entry,
+)
 
 MAX_ALLOWANCES = 1000
 _HEAD = re.compile(rb'^\s*\{[^\x00]{0,2048}?"toeslagen"\s*:')
@@ -80,6 +92,8 @@ class _Located:
 def _load(data: bytes, located: _Located) -> Any:
     if len(data) > MAX_DOCUMENT_BYTES:
         located.fail("document", f"at most {MAX_DOCUMENT_BYTES} bytes")
+    if json_values_at_most(data) > MAX_JSON_VALUES:
+        located.fail("document", f"at most {MAX_JSON_VALUES} JSON values (members and items)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -87,12 +101,15 @@ def _load(data: bytes, located: _Located) -> Any:
     try:
         return json.loads(
             text,
-            parse_float=Decimal,
+            parse_float=json_decimal,
+            parse_int=json_integer,
             parse_constant=_refuse_constant,
             object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError as exc:
         located.fail(f"line {exc.lineno}, column {exc.colno}", "valid JSON")
+    except JsonNumberTooLong:
+        located.fail("document", f"JSON numbers of at most {MAX_JSON_NUMBER_CHARS} characters")
     except _Duplicate:
         located.fail("document", "each key at most once per object")
     except (ValueError, ArithmeticError, RecursionError):

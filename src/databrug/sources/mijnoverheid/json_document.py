@@ -1,7 +1,8 @@
 """Reading a hostile JSON document with located errors: every failure is a DocumentInvalid with a JSON path.
 
-Bounded: size (MAX_DOCUMENT_BYTES), nesting depth (MAX_JSON_DEPTH), strict UTF-8, no NaN/Infinity, numbers
-with a fraction come in as Decimal (never float), integers beyond the interpreter's limit are refused.
+Bounded: size (MAX_DOCUMENT_BYTES), values (MAX_JSON_VALUES, counted before parsing), nesting depth
+(MAX_JSON_DEPTH), strict UTF-8, no NaN/Infinity, numbers of at most MAX_JSON_NUMBER_CHARS characters, those
+with a fraction as Decimal (never float).
 Messages name the path and the rule, never a value.
 """
 
@@ -16,7 +17,15 @@ from pydantic import BaseModel, ValidationError
 
 from databrug.records import DocumentType, SourceName
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.parsing import MAX_DOCUMENT_BYTES
+from databrug.sources.parsing import (
+    MAX_DOCUMENT_BYTES,
+    MAX_JSON_NUMBER_CHARS,
+    MAX_JSON_VALUES,
+    JsonNumberTooLong,
+    json_decimal,
+    json_integer,
+    json_values_at_most,
+)
 
 MAX_JSON_DEPTH = 32
 MAX_ARRAY_ITEMS = 1000
@@ -44,15 +53,21 @@ class JsonDocument:
             raise self.invalid("$", "the document as bytes")
         if len(data) > MAX_DOCUMENT_BYTES:
             raise self.invalid("$", f"at most {MAX_DOCUMENT_BYTES} bytes")
+        if json_values_at_most(data) > MAX_JSON_VALUES:
+            raise self.invalid("$", f"at most {MAX_JSON_VALUES} JSON values (members and items)")
         try:
             text = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise self.invalid(f"byte {exc.start}", "UTF-8 text") from None
         text = text.removeprefix("\ufeff")  # a byte order mark from an editor or a Windows download
         try:
-            value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+            value = json.loads(
+                text, parse_float=json_decimal, parse_int=json_integer, parse_constant=_no_constant
+            )
         except json.JSONDecodeError as exc:
             raise self.invalid(f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
+        except JsonNumberTooLong:
+            raise self.invalid("$", f"JSON numbers of at most {MAX_JSON_NUMBER_CHARS} characters") from None
         except RecursionError:
             raise self.invalid("$", f"JSON nested at most {MAX_JSON_DEPTH} levels deep") from None
         except (ValueError, ArithmeticError):
@@ -63,15 +78,15 @@ class JsonDocument:
         return value
 
     def _check_depth(self, value: Any) -> None:
-        stack: list[tuple[Any, int, str]] = [(value, 1, "$")]
+        stack: list[tuple[Any, int]] = [(value, 1)]
         while stack:
-            node, depth, path = stack.pop()
+            node, depth = stack.pop()
             if depth > MAX_JSON_DEPTH:
-                raise self.invalid(path, f"JSON nested at most {MAX_JSON_DEPTH} levels deep")
+                raise self.invalid(_too_deep(value), f"JSON nested at most {MAX_JSON_DEPTH} levels deep")
             if isinstance(node, dict):
-                stack.extend((child, depth + 1, f"{path}.{key}") for key, child in node.items())
+                stack.extend((child, depth + 1) for child in node.values())
             elif isinstance(node, list):
-                stack.extend((child, depth + 1, f"{path}[{i}]") for i, child in enumerate(node))
+                stack.extend((child, depth + 1) for child in node)
 
     # -- structure ---------------------------------------------------------------------------------------
 
@@ -155,3 +170,17 @@ class JsonDocument:
             rule = error["type"]
             expected = f"a valid {model.__name__}" + (f" ({where}: {rule})" if where else f" ({rule})")
             raise self.invalid(path, expected) from None
+
+
+def _too_deep(value: Any) -> str:
+    """The path of the first value nested too deep; paths are only built once the document is refused."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "$")]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return path
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1, f"{path}.{key}") for key, child in node.items())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1, f"{path}[{i}]") for i, child in enumerate(node))
+    return "$"

@@ -17,7 +17,20 @@ from typing import Literal, NoReturn, TypeAlias
 from lxml import etree
 
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.parsing import MAX_DOCUMENT_BYTES, MAX_XML_DEPTH
+from databrug.sources.parsing import (
+    MAX_DOCUMENT_BYTES,
+    MAX_JSON_NUMBER_CHARS,
+    MAX_JSON_VALUES,
+    MAX_XML_ATTRIBUTES,
+    MAX_XML_DEPTH,
+    MAX_XML_ELEMENTS,
+    JsonNumberTooLong,
+    json_decimal,
+    json_integer,
+    json_values_at_most,
+    xml_attributes_at_most,
+    xml_elements_at_most,
+)
 
 Tree: TypeAlias = "dict[str, Tree] | list[Tree] | str | int | Decimal | bool | None"
 Format = Literal["xml", "json"]
@@ -112,6 +125,8 @@ def _object_without_duplicates(pairs: list[tuple[str, Tree]]) -> dict[str, Tree]
 
 
 def _load_json(data: bytes) -> Tree:
+    if json_values_at_most(data) > MAX_JSON_VALUES:
+        fail("document", f"at most {MAX_JSON_VALUES} JSON values (members and items)")
     try:
         text = data.removeprefix(_UTF8_BOM).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -119,12 +134,15 @@ def _load_json(data: bytes) -> Tree:
     try:
         tree: Tree = json.loads(
             text,
-            parse_float=Decimal,
+            parse_float=json_decimal,
+            parse_int=json_integer,
             parse_constant=_reject_constant,
             object_pairs_hook=_object_without_duplicates,
         )
     except json.JSONDecodeError as exc:
         fail(f"line {exc.lineno} column {exc.colno}", "well-formed JSON")
+    except JsonNumberTooLong:
+        fail("document", f"JSON numbers of at most {MAX_JSON_NUMBER_CHARS} characters")
     except RecursionError:
         fail("document", f"JSON nested at most {MAX_XML_DEPTH} levels deep")
     except (ValueError, ArithmeticError):  # ArithmeticError: decimal.InvalidOperation, exponent out of range
@@ -169,6 +187,10 @@ def _load_xml(data: bytes) -> Loaded:
     # A DTD is never part of the download; refusing it outright shuts out entity expansion and XXE.
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         fail("document type declaration", "no DOCTYPE or ENTITY declarations")
+    if xml_elements_at_most(data) > 2 * MAX_XML_ELEMENTS:  # a start and an end tag each
+        fail("document", f"at most {MAX_XML_ELEMENTS} elements")
+    if xml_attributes_at_most(data) > MAX_XML_ATTRIBUTES:
+        fail("document", f"at most {MAX_XML_ATTRIBUTES} attributes")
     try:
         root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError as exc:

@@ -12,7 +12,8 @@ from lxml import etree
 
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.mijnpensioenoverzicht import PARSER
-from databrug.sources.parsing import MAX_DOCUMENT_BYTES, ParseContext
+from databrug.sources.mijnpensioenoverzicht.reader import MAX_LIST_ITEMS
+from databrug.sources.parsing import MAX_DOCUMENT_BYTES, MAX_JSON_VALUES, ParseContext
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "mpo"
 CONTEXT = ParseContext()
@@ -243,9 +244,11 @@ def test_many_windows_stay_fast_and_too_many_are_refused() -> None:
     started = time.process_time()
     assert len(PARSER.parse(as_json(document), CONTEXT).subject.pensions.schemes) == 2
     assert time.process_time() - started < 2.0
-    windows["OuderdomsPensioen"] = [window] * 20000
+    windows["OuderdomsPensioen"] = [window] * (MAX_LIST_ITEMS + 1)
     error = refused(as_json(document))
     assert error.location == "$.Details.OuderdomsPensioenDetails.OuderdomsPensioen"
+    windows["OuderdomsPensioen"] = [window] * 20000  # more values than any download: refused before parsing
+    assert refused(as_json(document)).expected == f"at most {MAX_JSON_VALUES} JSON values (members and items)"
 
 
 def test_sniff_tells_mpo_apart() -> None:
