@@ -82,11 +82,9 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-
-    import uvicorn
-
     from databrug.bootstrap import build_broker, load_settings
     from databrug.web.app import create_app
+    from databrug.web.server import EdgeLimits, serve, server_config
 
     settings = load_settings()
     if args.port is not None:
@@ -94,9 +92,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     configure_logging()
     app = create_app(build_broker(settings))
     print(f"Databrug broker on {settings.broker_url()} (store: {settings.session_store})", flush=True)
-    uvicorn.run(
-        app, host=settings.host, port=settings.broker_port, access_log=False, log_level="warning", workers=1
-    )
+    serve(server_config(app, settings.host, settings.broker_port, limits=EdgeLimits.of(settings)))
     return 0
 
 
@@ -175,12 +171,11 @@ def _cmd_providers(args: argparse.Namespace) -> int:
 def _cmd_provider_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import uvicorn
-
     from databrug.provider.config import ProviderSettings
     from databrug.provider.eligibility import MunicipalitySettings
     from databrug.provider.services import build_services
     from databrug.provider.web.app import create_provider_app
+    from databrug.web.server import serve, server_config
 
     overrides: dict[str, object] = {}
     for name in ("host", "port", "database_url", "smtp_host", "smtp_port"):
@@ -202,7 +197,7 @@ def _cmd_provider_demo(args: argparse.Namespace) -> int:
         f"check {default.check_timing} granting (change them at {settings.base_url()}/backoffice/settings)",
         flush=True,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    serve(server_config(app, settings.host, settings.port))
     return 0
 
 

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     access_log: bool = True
     """One log line per request (method, route template, status, time). Can be off where the load balancer
     logs requests already: the line is ~13% of a status read's CPU (docs/performance.md)."""
+    request_head_seconds: float = Field(default=10.0, gt=0, le=120)
+    """A request's line and headers must have arrived this long after the connection opened or the head began
+    (slow-header clients are cut off: 408). Limits of the server: ``web/server.py``."""
+    request_body_seconds: float = Field(default=60.0, gt=0, le=600)
+    """A request's body must have arrived this long after its head (a trickling upload is cut off)."""
+    keep_alive_seconds: int = Field(default=5, gt=0, le=120)
+    """An idle connection between requests is closed after this."""
 
     provider_database_url: str = "sqlite:///var/provider.sqlite3"
     mail_port: int = 8725

@@ -1,4 +1,5 @@
-"""The broker as a real server for tests: uvicorn in a thread on a free loopback port, lifespan on."""
+"""The broker as a real server for tests: uvicorn in a thread on a free loopback port, lifespan on, with the
+server configuration ``databrug serve`` runs with (``web/server.py``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from databrug.provisioning import provision_robot
 from databrug.robot.journey import Endpoints
 from databrug.robot.setup import load_endpoints
 from databrug.web.app import create_app
+from databrug.web.server import EdgeLimits, server_config
 
 
 def bind_socket() -> socket.socket:
@@ -50,7 +52,9 @@ class BrokerServer:
         provision_robot(self.settings, self.credentials)
         self.broker: Broker = build_broker(self.settings)
         self.app = create_app(self.broker)
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
+        config = server_config(
+            self.app, "127.0.0.1", self.port, limits=EdgeLimits.of(self.settings), lifespan="on"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True

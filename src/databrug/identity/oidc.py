@@ -158,7 +158,8 @@ class DigidClient:
 
     async def finish(self, params: dict[str, str], request: LoginRequest) -> DigidLogin:
         """Check the callback, exchange the code, verify the ID token; typed errors for every refusal."""
-        if not secrets.compare_digest(params.get("state", ""), request.state):
+        sent_state = params.get("state", "").encode("utf-8", "surrogatepass")  # any text: compare as bytes
+        if not secrets.compare_digest(sent_state, request.state.encode("utf-8", "surrogatepass")):
             raise LoginStateInvalid("the DigiD answer does not belong to this login")
         error = params.get("error")
         if error:

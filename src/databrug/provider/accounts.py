@@ -119,8 +119,15 @@ def log_out(db: Session, token: str | None) -> None:
         db.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
 
 
+def same_secret(expected: str, sent: str) -> bool:
+    """Constant-time comparison of any text a browser sent (``compare_digest`` refuses non-ASCII ``str``)."""
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), sent.encode("utf-8", "surrogatepass")
+    )
+
+
 def csrf_ok(login: Login, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(login.csrf_token, submitted or "")
+    return bool(submitted) and same_secret(login.csrf_token, submitted or "")
 
 
 class LoginThrottle:

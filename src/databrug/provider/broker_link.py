@@ -41,7 +41,7 @@ class BrokerLink:
             response.raise_for_status()
             keys = response.json()
             return keys if isinstance(keys, dict) and "keys" in keys else None
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return None
 
     def client(self, broker_jwks: dict[str, Any] | None = None) -> DatabrugClient:

@@ -104,9 +104,9 @@ class Intake:
             cache.forget(event.id)
             log.warning("webhook handling failed type=%s code=%s", event.type, error.code)
             return 503, "retry"
-        except Exception:
+        except Exception as error:  # logged by type only: a message or traceback could hold dossier data
             cache.forget(event.id)
-            log.exception("webhook handling crashed type=%s", event.type)
+            log.error("webhook handling crashed type=%s error=%s", event.type, type(error).__name__)
             return 500, "retry"
         return 204, ""
 
@@ -202,8 +202,8 @@ class Intake:
             settings, _ = settings_for(db, case.municipality_code)
             try:
                 advice = assess(package, Declaration(case.partner_declared, case.children), settings)
-            except Exception:  # a rule bug must not lose the package: keep it, advise by hand
-                log.exception("assessment failed case=%s", case_id)
+            except Exception as error:  # a rule bug must not lose the package: keep it, advise by hand
+                log.error("assessment failed case=%s error=%s", case_id, type(error).__name__)
                 return
             case.settings_snapshot = settings.model_dump(mode="json")
             case.advice = advice.model_dump(mode="json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -11,10 +12,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import unquote_plus
 
 from databrug.registrations.model import ApiCredential
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+_MAX_BASIC_CHARS = 1024  # base64 of a provider id (≤ 63) and a secret (47), with room for escaping
 
 
 def _hash(secret: str, salt: bytes) -> str:
@@ -41,6 +44,20 @@ def verify_secret(credentials: list[ApiCredential], secret: str) -> bool:
         candidate = _hash(secret, base64.b64decode(credential.salt))
         ok |= secrets.compare_digest(candidate, credential.hash)
     return ok
+
+
+def read_basic_credentials(encoded: str) -> tuple[str, str] | None:
+    """Client id and secret from HTTP Basic credentials as OAuth 2 defines them (RFC 6749 §2.3.1: each one
+    form-urlencoded, then base64 of ``id:secret``); ``None`` for anything else, whatever was sent."""
+    text = encoded.strip()
+    if len(text) > _MAX_BASIC_CHARS or not text.isascii():
+        return None
+    try:
+        client_id, colon, secret = base64.b64decode(text, validate=True).decode("utf-8").partition(":")
+        client_id, secret = unquote_plus(client_id, errors="strict"), unquote_plus(secret, errors="strict")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    return (client_id, secret) if colon and client_id and secret else None
 
 
 class RecentlyVerified:

@@ -7,13 +7,15 @@ answer handling below; their methods have the same names and meaning.
 Authentication: OAuth2 client credentials at ``POST /api/v1/token``; the access token is cached until shortly
 before it expires and fetched again once when the broker answers 401. Errors from the broker
 (``{"error": {"code", "message"}}``) and transport failures raise ``DatabrugError``.
+
+Answers are read up to a size (``MAX_ANSWER_BYTES``; a package up to the largest JWE) and their JSON parsed
+with bounded nesting, so an answer of any shape or size ends in a ``DatabrugError`` too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,10 +23,11 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from databrug.records import DataPackage
-from databrug.sdk.crypto import decrypt_package
+from databrug.sdk.crypto import MAX_JWE_CHARS, decrypt_package
 from databrug.sdk.errors import DatabrugError
 from databrug.sdk.models import AccessToken, CreatedSession, SessionEvent, SessionStatus
 from databrug.sdk.receipts import DeletionReceipt, verify_deletion_receipt
@@ -33,6 +36,9 @@ from databrug.sdk.sse import SseDecoder, SseMessage
 API = "/api/v1"
 JOSE_MEDIA_TYPE = "application/jose"
 _TOKEN_MARGIN_SECONDS = 30
+MAX_ANSWER_BYTES = 1024 * 1024
+"""Every answer but a package is a few KiB at most."""
+_HEADERS = {"accept-encoding": "identity"}  # see _uncompressed
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -53,9 +59,62 @@ def _session_path(session_id: str, *rest: str) -> str:
     return "/".join([f"{API}/sessions/{quote(session_id, safe='')}", *rest])
 
 
+def _json(content: bytes | str) -> Any:
+    """Strict JSON with bounded nesting: ``ValueError`` for anything else, never a ``RecursionError``."""
+    return pydantic_core.from_json(content)
+
+
+def _uncompressed(response: httpx.Response) -> None:
+    """The client asks for answers as they are (``identity``): inflating one could not be bounded (httpx
+    inflates each piece whole, 64 KiB of gzip into 64 MiB), so a compressed answer is refused."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise DatabrugError(
+            "unexpected_answer", f"the answer is compressed ({encoding[:20]}), asked for none"
+        )
+
+
+class _LimitedBody:
+    """An answer's body as it arrives, up to ``limit`` bytes (decoded), then the answer as httpx gives it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def start(self, response: httpx.Response) -> None:
+        _uncompressed(response)
+        declared = response.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self.limit:
+            raise self._too_large()
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise self._too_large()
+        self.chunks.append(chunk)
+
+    def _too_large(self) -> DatabrugError:
+        return DatabrugError("answer_too_large", f"the broker's answer is over {self.limit} bytes")
+
+    def response(self, streamed: httpx.Response) -> httpx.Response:
+        headers = [
+            (name, value)
+            for name, value in streamed.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            streamed.status_code,
+            headers=headers,
+            content=b"".join(self.chunks),
+            request=streamed.request,
+            extensions={"reason_phrase": streamed.reason_phrase.encode("ascii", "replace")},
+        )
+
+
 def _error_from(response: httpx.Response) -> DatabrugError:
     try:
-        error = response.json()["error"]
+        error = _json(response.content)["error"]
         return DatabrugError(str(error["code"]), str(error["message"]), response.status_code)
     except (ValueError, KeyError, TypeError):
         return DatabrugError(f"http_{response.status_code}", response.reason_phrase, response.status_code)
@@ -76,7 +135,7 @@ def _events(response: httpx.Response) -> list[SessionEvent]:
     if response.is_error:
         raise _error_from(response)
     try:
-        items = response.json()
+        items = _json(response.content)
         items = items["events"] if isinstance(items, dict) else items
         return [SessionEvent.model_validate(item) for item in items]
     except (ValueError, KeyError, TypeError, ValidationError):
@@ -89,7 +148,7 @@ def _event_from_sse(message: SseMessage) -> SessionEvent | None:
     if message.event == "keepalive":
         return None
     try:
-        payload = json.loads(message.data)
+        payload = _json(message.data)
         if isinstance(payload, dict):
             payload.setdefault("type", message.event)
             if message.id is not None:
@@ -115,7 +174,7 @@ def _receipt_token(response: httpx.Response) -> str:
     if response.headers.get("content-type", "").startswith(JOSE_MEDIA_TYPE):
         return response.text.strip()
     try:
-        return str(response.json()["receipt"])
+        return str(_json(response.content)["receipt"])
     except (ValueError, KeyError, TypeError):
         raise DatabrugError(
             "unexpected_answer", "acknowledgement has no receipt", response.status_code
@@ -189,7 +248,7 @@ class DatabrugClient:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport, headers=_HEADERS)
         self._credentials = _Credentials(client_id, client_secret)
         self._keys = _Keys(private_jwks, broker_jwks)
 
@@ -207,19 +266,24 @@ class DatabrugClient:
             self._send("POST", f"{API}/token", data=self._credentials.form)
         )
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, limit: int = MAX_ANSWER_BYTES, **kwargs: Any) -> httpx.Response:
+        answer = _LimitedBody(limit)
         try:
-            return self._http.request(method, path, **kwargs)
+            with self._http.stream(method, path, **kwargs) as response:
+                answer.start(response)
+                for chunk in response.iter_bytes():
+                    answer.add(chunk)
         except httpx.HTTPError as exc:
             raise DatabrugError("broker_unreachable", type(exc).__name__) from None
+        return answer.response(response)
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _call(self, method: str, path: str, limit: int = MAX_ANSWER_BYTES, **kwargs: Any) -> httpx.Response:
         headers = {"authorization": f"Bearer {self._token()}", **kwargs.pop("headers", {})}
-        response = self._send(method, path, headers=headers, **kwargs)
+        response = self._send(method, path, limit, headers=headers, **kwargs)
         if response.status_code == 401:
             self._credentials.forget()
             headers["authorization"] = f"Bearer {self._token()}"
-            response = self._send(method, path, headers=headers, **kwargs)
+            response = self._send(method, path, limit, headers=headers, **kwargs)
         return response
 
     def create_session(
@@ -248,17 +312,20 @@ class DatabrugClient:
                 headers={**headers, "authorization": f"Bearer {token}"},
                 timeout=httpx.Timeout(10.0, read=None),
             ) as response:
+                _uncompressed(response)
                 if response.is_error:
-                    response.read()
-                    raise _error_from(response)
+                    error = _LimitedBody(MAX_ANSWER_BYTES)
+                    for chunk in response.iter_bytes():
+                        error.add(chunk)
+                    raise _error_from(error.response(response))
                 decoder = SseDecoder()
-                for line in response.iter_lines():
-                    message = decoder.feed(line)
-                    event = _event_from_sse(message) if message else None
-                    if event is not None:
-                        yield event
-                        if event.is_final:
-                            return
+                for text in response.iter_text():
+                    for message in decoder.feed_text(text):
+                        event = _event_from_sse(message)
+                        if event is not None:
+                            yield event
+                            if event.is_final:
+                                return
         except httpx.HTTPError as exc:
             raise DatabrugError("broker_unreachable", type(exc).__name__) from None
 
@@ -269,9 +336,8 @@ class DatabrugClient:
 
     def fetch_package_jwe(self, session_id: str) -> str:
         """The sealed package as the broker holds it (JWE compact)."""
-        return _jwe_text(
-            self._call("GET", _session_path(session_id, "package"), headers={"accept": JOSE_MEDIA_TYPE})
-        )
+        path = _session_path(session_id, "package")
+        return _jwe_text(self._call("GET", path, MAX_JWE_CHARS, headers={"accept": JOSE_MEDIA_TYPE}))
 
     def fetch_package(self, session_id: str) -> DataPackage:
         """Fetch, decrypt with ``private_jwks`` and validate against the package model."""
@@ -297,7 +363,9 @@ class AsyncDatabrugClient:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, transport=transport, headers=_HEADERS
+        )
         self._credentials = _Credentials(client_id, client_secret)
         self._keys = _Keys(private_jwks, broker_jwks)
 
@@ -316,19 +384,28 @@ class AsyncDatabrugClient:
             return current
         return self._credentials.store(await self._send("POST", f"{API}/token", data=self._credentials.form))
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, limit: int = MAX_ANSWER_BYTES, **kwargs: Any
+    ) -> httpx.Response:
+        answer = _LimitedBody(limit)
         try:
-            return await self._http.request(method, path, **kwargs)
+            async with self._http.stream(method, path, **kwargs) as response:
+                answer.start(response)
+                async for chunk in response.aiter_bytes():
+                    answer.add(chunk)
         except httpx.HTTPError as exc:
             raise DatabrugError("broker_unreachable", type(exc).__name__) from None
+        return answer.response(response)
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _call(
+        self, method: str, path: str, limit: int = MAX_ANSWER_BYTES, **kwargs: Any
+    ) -> httpx.Response:
         headers = {"authorization": f"Bearer {await self._token()}", **kwargs.pop("headers", {})}
-        response = await self._send(method, path, headers=headers, **kwargs)
+        response = await self._send(method, path, limit, headers=headers, **kwargs)
         if response.status_code == 401:
             self._credentials.forget()
             headers["authorization"] = f"Bearer {await self._token()}"
-            response = await self._send(method, path, headers=headers, **kwargs)
+            response = await self._send(method, path, limit, headers=headers, **kwargs)
         return response
 
     async def create_session(
@@ -358,17 +435,20 @@ class AsyncDatabrugClient:
                 headers={**headers, "authorization": f"Bearer {token}"},
                 timeout=httpx.Timeout(10.0, read=None),
             ) as response:
+                _uncompressed(response)
                 if response.is_error:
-                    await response.aread()
-                    raise _error_from(response)
+                    error = _LimitedBody(MAX_ANSWER_BYTES)
+                    async for chunk in response.aiter_bytes():
+                        error.add(chunk)
+                    raise _error_from(error.response(response))
                 decoder = SseDecoder()
-                async for line in response.aiter_lines():
-                    message = decoder.feed(line)
-                    event = _event_from_sse(message) if message else None
-                    if event is not None:
-                        yield event
-                        if event.is_final:
-                            return
+                async for text in response.aiter_text():
+                    for message in decoder.feed_text(text):
+                        event = _event_from_sse(message)
+                        if event is not None:
+                            yield event
+                            if event.is_final:
+                                return
         except httpx.HTTPError as exc:
             raise DatabrugError("broker_unreachable", type(exc).__name__) from None
 
@@ -379,7 +459,7 @@ class AsyncDatabrugClient:
 
     async def fetch_package_jwe(self, session_id: str) -> str:
         path = _session_path(session_id, "package")
-        return _jwe_text(await self._call("GET", path, headers={"accept": JOSE_MEDIA_TYPE}))
+        return _jwe_text(await self._call("GET", path, MAX_JWE_CHARS, headers={"accept": JOSE_MEDIA_TYPE}))
 
     async def fetch_package(self, session_id: str) -> DataPackage:
         return self._keys.decrypt(await self.fetch_package_jwe(session_id))

@@ -38,6 +38,10 @@ class _PackageRegistry(JWERegistry):
     max_ciphertext_length = math.ceil(MAX_PACKAGE_BYTES * 4 / 3)
 
 
+MAX_JWE_CHARS = _PackageRegistry.max_ciphertext_length + 4096
+"""The longest compact JWE a package can be: its ciphertext, and the four small parts joserfc bounds too."""
+
+
 @dataclass(frozen=True)
 class ProviderKeys:
     """A new key pair as JWKS: register ``public_jwks`` with the broker, keep ``private_jwks`` secret."""
@@ -79,13 +83,15 @@ def merge_jwks(*sets: Mapping[str, Any]) -> dict[str, Any]:
 
 def decrypt_package_bytes(token: str | bytes, private_jwks: Mapping[str, Any]) -> bytes:
     """The package JSON inside ``token``; ``PackageError`` when it is not for these keys or was altered."""
+    if len(token) > MAX_JWE_CHARS:
+        raise PackageError("package_too_large", f"a package JWE is at most {MAX_JWE_CHARS} characters")
     try:
         keys = KeySet.import_key_set(dict(private_jwks))  # type: ignore[arg-type]
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise PackageError("keys_invalid", "private_jwks could not be read") from exc
     try:
         obj = jwe.decrypt_compact(token, keys, registry=_PackageRegistry(algorithms=[JWE_ALG, JWE_ENC]))
-    except (JoseError, ValueError, TypeError, KeyError) as exc:
+    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as exc:  # deep JSON in the header
         raise PackageError("package_undecryptable", "not decryptable with these keys") from exc
     if obj.protected.get("cty") != PACKAGE_MEDIA_TYPE:
         raise PackageError("package_invalid", "JWE content type is not a Databrug package")

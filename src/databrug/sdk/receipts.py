@@ -19,6 +19,7 @@ from databrug.sdk.errors import ReceiptError
 
 RECEIPT_ALG = "ES256"
 RECEIPT_TYP = "databrug-deletion-receipt+jws"
+MAX_RECEIPT_CHARS = 16 * 1024  # a receipt is well under 1 KiB
 
 
 class DeletionReceipt(BaseModel):
@@ -36,10 +37,12 @@ class DeletionReceipt(BaseModel):
 
 def verify_deletion_receipt(token: str, broker_jwks: Mapping[str, Any]) -> DeletionReceipt:
     """The receipt if ``token`` is signed by one of ``broker_jwks``; ``ReceiptError`` otherwise."""
+    if not isinstance(token, str) or len(token) > MAX_RECEIPT_CHARS:
+        raise ReceiptError(f"a deletion receipt is a text of at most {MAX_RECEIPT_CHARS} characters")
     try:
         keys = KeySet.import_key_set(dict(broker_jwks))  # type: ignore[arg-type]
         obj = jws.deserialize_compact(token, keys, algorithms=[RECEIPT_ALG])
-    except (JoseError, ValueError, TypeError, KeyError) as exc:
+    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as exc:  # deep JSON in the header
         raise ReceiptError("signature does not verify with the broker's keys") from exc
     if obj.protected.get("typ") != RECEIPT_TYP:
         raise ReceiptError("not a deletion receipt")

@@ -6,7 +6,10 @@ accepts a message when any signature matches any of your secrets (so rotation wo
 timestamp is within ``tolerance`` of now (replay of old captures), and — with a ``ReplayCache`` — the id was
 not seen before within the tolerance window.
 
-Pass the raw request body, exactly as received: re-serialised JSON will not verify.
+Pass the raw request body, exactly as received: re-serialised JSON will not verify. Whatever arrives, the
+answer is the event or a ``WebhookVerificationError``: a body over ``max_bytes`` is refused before its
+signature is computed, oversized or garbled headers before anything else, and the body is parsed as strict
+UTF-8 JSON with bounded nesting (a repeated key keeps its last value, as in the broker's own JSON).
 """
 
 from __future__ import annotations
@@ -15,19 +18,25 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from databrug.sdk.errors import WebhookReplayed, WebhookVerificationError
 
 DEFAULT_TOLERANCE = 300
+MAX_WEBHOOK_BYTES = 64 * 1024
+"""The broker's events are a few hundred bytes (a deletion receipt included)."""
 _PREFIX = "whsec_"
+_MAX_HEADER_CHARS = 4096  # room for a few dozen signatures during a rotation
+_WEBHOOK_ID = re.compile(r"[\x21-\x7e]{1,256}")  # printable ASCII, as the broker's msg_… ids
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class WebhookEvent(BaseModel):
@@ -83,6 +92,8 @@ def _expected(key: bytes, webhook_id: str, timestamp: str, body: bytes) -> bytes
 def _header(headers: Mapping[str, str], name: str) -> str:
     for key, value in headers.items():
         if key.lower() == name:
+            if not isinstance(value, str) or len(value) > _MAX_HEADER_CHARS:
+                raise WebhookVerificationError("webhook_header_invalid", f"header {name} is not a short text")
             return value
     raise WebhookVerificationError("webhook_header_missing", f"missing header {name}")
 
@@ -95,20 +106,24 @@ def verify_webhook(
     *,
     replay_cache: ReplayCache | None = None,
     now: float | None = None,
+    max_bytes: int = MAX_WEBHOOK_BYTES,
 ) -> WebhookEvent:
     """The event in ``body`` if it is signed by the broker and fresh; ``WebhookVerificationError`` if not.
 
     Raises ``WebhookReplayed`` (a subclass) for a correctly signed message whose id the cache has seen:
     answer it 2xx so the broker stops retrying, but do not act on it again.
     """
+    if len(body) > max_bytes:
+        raise WebhookVerificationError("webhook_body_too_large", f"body is over {max_bytes} bytes")
     webhook_id = _header(headers, "webhook-id")
     timestamp = _header(headers, "webhook-timestamp")
     signatures = _header(headers, "webhook-signature")
+    if not _WEBHOOK_ID.fullmatch(webhook_id):
+        raise WebhookVerificationError("webhook_header_invalid", "webhook-id is not 1-256 printable ASCII")
+    if not _TIMESTAMP.fullmatch(timestamp):
+        raise WebhookVerificationError("webhook_timestamp_invalid", "timestamp is not Unix seconds")
     current = time.time() if now is None else now
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        raise WebhookVerificationError("webhook_timestamp_invalid", "timestamp is not an integer") from None
+    sent_at = int(timestamp)
     if sent_at < current - tolerance:
         raise WebhookVerificationError("webhook_timestamp_too_old", "timestamp is outside the tolerance")
     if sent_at > current + tolerance:
@@ -132,7 +147,9 @@ def verify_webhook(
     if replay_cache is not None and replay_cache.seen(webhook_id, current, 2 * tolerance):
         raise WebhookReplayed()
     try:
-        payload = json.loads(body)
+        payload = pydantic_core.from_json(body)  # strict UTF-8, nesting bounded (no RecursionError)
+        if not isinstance(payload, dict):
+            raise TypeError("not an object")
         return WebhookEvent.model_validate({**payload, "id": webhook_id})
     except (ValueError, TypeError, ValidationError):
         raise WebhookVerificationError("webhook_body_invalid", "body is not a webhook event") from None

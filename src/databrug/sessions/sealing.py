@@ -8,7 +8,7 @@ or opened with another key, fails with ``sealed_data_invalid``.
 from __future__ import annotations
 
 import base64
-import binascii
+import re
 import secrets
 from typing import NewType
 
@@ -21,6 +21,7 @@ SealedBytes = NewType("SealedBytes", bytes)
 """Ciphertext a store may hold. Only ``seal`` (or a deliberate wrap of an already encrypted JWE) makes one."""
 
 KEY_BYTES = 32
+_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}")  # a 32-byte key as unpadded URL-safe base64, nothing else
 _NONCE_BYTES = 12
 _FORMAT = b"\x01"
 
@@ -36,12 +37,11 @@ def encode_session_key(key: bytes) -> str:
 
 
 def decode_session_key(text: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        raise SessionKeyInvalid() from None
-    _check_key(key)
-    return key
+    """The key ``encode_session_key`` wrote; ``SessionKeyInvalid`` for any other text (the decoder alone would
+    skip characters outside the alphabet and accept extra padding)."""
+    if not _KEY_TEXT.fullmatch(text):
+        raise SessionKeyInvalid()
+    return base64.urlsafe_b64decode(text + "=")
 
 
 def _check_key(key: bytes) -> None:

@@ -29,9 +29,10 @@ from databrug.web import computer, phone, provider_api
 from databrug.web.context import language, render
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
+from databrug.web.request_limits import RequestBodyLimit
 from databrug.web.security import RESPONSE_STATUS, SecurityHeaders
+from databrug.web.unhandled import AnswerUnhandled, ContainedFastAPI
 
-logger = logging.getLogger("databrug.web")
 access_log = logging.getLogger("databrug.access")
 
 
@@ -118,7 +119,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
                 await client.aclose()
             await broker.sessions.store.close()
 
-    app = FastAPI(
+    app = ContainedFastAPI(
         title="Databrug broker API",
         version=__version__,
         description=(
@@ -167,11 +168,12 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
 
     app.add_exception_handler(StarletteHTTPException, http_error)
 
-    async def crash(request: Request, error: Exception) -> Response:
-        logger.error("unhandled error type=%s", type(error).__name__)
+    async def internal_error(request: Request, error: Exception | None = None) -> Response:
         return error_response(request, "internal_error")
 
-    app.add_exception_handler(Exception, crash)
+    # Starlette's handler for an exception out of a middleware outside AnswerUnhandled (which answers the
+    # rest); ContainedFastAPI logs it, as its type and place only, and keeps it from the server.
+    app.add_exception_handler(Exception, internal_error)
 
     provider_api.add_hot_routes(app.router)
     app.include_router(provider_api.router)
@@ -219,6 +221,10 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
         css = f":root {{ --brand: {colours.primary_colour}; --accent: {colours.accent_colour}; }}\n"
         return PlainTextResponse(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
+    app.add_middleware(AnswerUnhandled, answer=internal_error)  # first: the innermost of our middleware
+    app.add_middleware(  # bodies over the cap: 413 in the catalogue's words, with the security headers
+        RequestBodyLimit, refusal=lambda scope: error_response(Request(scope), "payload_too_large")
+    )
     if broker.settings.access_log:
         app.add_middleware(AccessLog)  # inside SecurityHeaders: it reads the status that one notes
     app.add_middleware(SecurityHeaders, form_targets=_origin(broker.settings.digid_issuer_url()))

@@ -18,9 +18,10 @@ from databrug.sessions.tokens import PageToken
 from databrug.web import pairing_codes
 from databrug.web.context import render, set_private_cookie
 from databrug.web.provider_api import broker_of
+from databrug.web.request_limits import SMALL_FORMS
 from databrug.web.sse import event_stream, last_event_id
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, form_limits=SMALL_FORMS)
 
 PAGE_COOKIE = "dbp"
 BrokerDep = Annotated[Broker, Depends(broker_of)]

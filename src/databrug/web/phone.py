@@ -11,21 +11,28 @@ import asyncio
 import base64
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from databrug.broker import Broker, BrokerError
 from databrug.collection.review import review_groups
 from databrug.consent import consent_statement
+from databrug.identity.levels import Level
 from databrug.identity.oidc import LoginRequest
 from databrug.records import SOURCE_NAMES, Role, SourceName
-from databrug.sessions.errors import PairingTokenInvalid, SessionError, TokenInvalid
+from databrug.sessions.errors import PairingTokenInvalid, SessionError, SessionKeyInvalid, TokenInvalid
 from databrug.sessions.model import SourceProgress, SourceStatus
-from databrug.sessions.sealing import new_session_key, open_sealed, seal
+from databrug.sessions.sealing import (
+    decode_session_key,
+    encode_session_key,
+    new_session_key,
+    open_sealed,
+    seal,
+)
 from databrug.sessions.service import AppSession
 from databrug.sessions.state import SessionState
 from databrug.sessions.tokens import AppToken, PairingToken
@@ -37,15 +44,23 @@ from databrug.web.context import language, render, set_private_cookie
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
 from databrug.web.provider_api import broker_of
+from databrug.web.request_limits import SMALL_FORMS, form_file, read_body
 
-router = APIRouter(prefix="/app", include_in_schema=False)
+router = APIRouter(prefix="/app", include_in_schema=False, form_limits=SMALL_FORMS)
 
 APP_COOKIE = "dba"
 KEY_COOKIE = "dbk"
 LOGIN_COOKIE = "dbl"
 AUTH_COOKIE = "dbd_{role}"
 COOKIE_PATH = "/app"
+DIGID_LEVEL: Level = "midden"
+"""The least a DigiD login must assert (SMS check): the broker's rule, never read back from a cookie."""
 BrokerDep = Annotated[Broker, Depends(broker_of)]
+
+UPLOAD_DOCUMENT_BYTES = min(MAX_DOCUMENT_BYTES, 4 * 1024 * 1024)
+"""The largest document a citizen may upload. The real ones are tens of KB; 4 MiB keeps an upload's memory
+(body, document, parse) far under the 64 MiB one request may add to the broker."""
+UPLOAD_BODY_BYTES = UPLOAD_DOCUMENT_BYTES + 16 * 1024  # the multipart framing and the part's headers
 
 S = SessionState
 _APPLICANT_STATES = {S.PAIRED, S.AUTHENTICATED, S.COLLECTING}
@@ -64,7 +79,7 @@ def _unb64(text: str) -> bytes:
 def begin_app(request: Request, app_token: str, response: Response) -> Response:
     """Give this phone its app token and a fresh session key (never stored by the broker)."""
     set_private_cookie(request, response, APP_COOKIE, app_token, COOKIE_PATH)
-    set_private_cookie(request, response, KEY_COOKIE, _b64(new_session_key()), COOKIE_PATH)
+    set_private_cookie(request, response, KEY_COOKIE, encode_session_key(new_session_key()), COOKIE_PATH)
     return response
 
 
@@ -81,13 +96,10 @@ class Phone:
 
 async def phone(request: Request, broker: BrokerDep) -> Phone:
     token = AppToken.parse(request.cookies.get(APP_COOKIE, ""))
-    raw_key = request.cookies.get(KEY_COOKIE, "")
     try:
-        key = _unb64(raw_key)
-    except ValueError:
-        raise TokenInvalid() from None
-    if len(key) != 32:
-        raise TokenInvalid()
+        key = decode_session_key(request.cookies.get(KEY_COOKIE, ""))
+    except SessionKeyInvalid:
+        raise TokenInvalid() from None  # a phone without its key is not this session's phone
     return Phone(app=await broker.sessions.app_session(token), key=key, token=token)
 
 
@@ -104,20 +116,24 @@ def _sealed_cookie(phone: Phone, name: str, value: dict[str, Any]) -> str:
 
 
 def _open_cookie(phone: Phone, name: str, raw: str | None) -> dict[str, Any] | None:
+    """A cookie sealed by ``_sealed_cookie``. Sealing keeps out everyone but the phone, which holds the key:
+    what it sends is checked for shape by the reader, like any input."""
     if not raw:
         return None
     try:
-        data = open_sealed(phone.key, phone.app.session_id, name, _unb64(raw))
-    except (SessionError, ValueError):
+        value = json.loads(open_sealed(phone.key, phone.app.session_id, name, _unb64(raw)))
+    except (SessionError, ValueError, RecursionError):
         return None
-    value = json.loads(data)
     return value if isinstance(value, dict) else None
 
 
 def _auth(request: Request, phone: Phone, role: Role) -> dict[str, Any] | None:
     name = AUTH_COOKIE.format(role=role)
     auth = _open_cookie(phone, name, request.cookies.get(name))
-    if auth is None or float(auth.get("exp", 0)) < time.time():
+    if auth is None or not all(isinstance(auth.get(field), str) for field in ("bsn", "token")):
+        return None
+    expires = auth.get("exp")
+    if not isinstance(expires, int | float) or expires < time.time():
         return None
     return auth
 
@@ -248,7 +264,7 @@ async def pairing(request: Request, broker: BrokerDep) -> Response:
 async def digid_login(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
     role = _current_role(current.state)
     redirect_uri = f"{broker.settings.broker_url()}/app/digid/callback"
-    url, login = await broker.digid.start(redirect_uri, minimum="midden")
+    url, login = await broker.digid.start(redirect_uri, minimum=DIGID_LEVEL)
     response = RedirectResponse(url, status_code=303)
     value = {"role": role, **login.to_dict()}
     set_private_cookie(
@@ -259,11 +275,8 @@ async def digid_login(request: Request, broker: BrokerDep, current: PhoneDep) ->
 
 @router.get("/digid/callback")
 async def digid_callback(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
-    pending = _open_cookie(current, LOGIN_COOKIE, request.cookies.get(LOGIN_COOKIE))
-    if pending is None:
-        raise BrokerError("digid_state_invalid", "this DigiD answer does not belong to a login on this phone")
-    role: Role = pending["role"]
-    login = await broker.digid.finish(dict(request.query_params), LoginRequest.from_dict(pending))
+    role, started = _pending_login(_open_cookie(current, LOGIN_COOKIE, request.cookies.get(LOGIN_COOKIE)))
+    login = await broker.digid.finish(dict(request.query_params), started)
     if role == "partner":
         expected = await broker.expected_partner(current.app, current.key)
         applicant = _auth(request, current, "applicant")
@@ -282,6 +295,18 @@ async def digid_callback(request: Request, broker: BrokerDep, current: PhoneDep)
     set_private_cookie(request, response, name, _sealed_cookie(current, name, auth), COOKIE_PATH)
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
     return response
+
+
+def _pending_login(pending: dict[str, Any] | None) -> tuple[Role, LoginRequest]:
+    """Whose DigiD login this phone started, and its state, from the sealed login cookie. The phone holds
+    the key that seals it, so the required level comes from the broker's rule, not from the cookie."""
+    role = pending.get("role") if pending else None
+    if pending is not None and role in ("applicant", "partner"):
+        try:
+            return role, replace(LoginRequest.from_dict(pending), minimum=DIGID_LEVEL)
+        except (KeyError, TypeError, ValueError):
+            pass
+    raise BrokerError("digid_state_invalid", "this DigiD answer does not belong to a login on this phone")
 
 
 # -- sources
@@ -381,16 +406,17 @@ async def skip_source(name: str, broker: BrokerDep, current: PhoneDep) -> Respon
 
 
 @router.post("/sources/{name}/upload")
-async def upload_source(
-    request: Request,
-    name: str,
-    broker: BrokerDep,
-    current: PhoneDep,
-    document: Annotated[UploadFile, File()],
-) -> Response:
+async def upload_source(request: Request, name: str, broker: BrokerDep, current: PhoneDep) -> Response:
+    """The document the citizen downloaded themselves. Its body is read only after the phone's credentials
+    checked out, and only into memory: no ``File()`` parameter, which FastAPI would read (and Starlette spool
+    to disk) before any dependency ran."""
     source = _source(name, current)
     role, _, bsn = _credentials(request, current)
-    data = await document.read(MAX_DOCUMENT_BYTES + 1)
+    body = await read_body(request, UPLOAD_BODY_BYTES)
+    data = form_file(body, request.headers.get("content-type"), "document")
+    del body  # the document is a copy: one of the two is enough from here
+    if len(data) > UPLOAD_DOCUMENT_BYTES:
+        raise BrokerError("payload_too_large", f"a document may be at most {UPLOAD_DOCUMENT_BYTES} bytes")
     try:
         parsed = await asyncio.to_thread(
             parse_upload, data, source=source, subject=role, filename="upload", subject_bsn=bsn

@@ -15,12 +15,13 @@ from databrug.broker import Broker, BrokerError
 from databrug.records import SourceName
 from databrug.records.schema import package_json_schema
 from databrug.registrations.access_tokens import DEFAULT_TTL_SECONDS, issue_access_token, read_access_token
-from databrug.registrations.credentials import RecentlyVerified, verify_secret
+from databrug.registrations.credentials import RecentlyVerified, read_basic_credentials, verify_secret
 from databrug.sessions.model import SessionRecord
 from databrug.web.plain_route import PlainRoute
+from databrug.web.request_limits import DEFAULT_BODY_BYTES, SMALL_FORMS
 from databrug.web.sse import event_stream, last_event_id
 
-router = APIRouter(prefix="/api/v1", tags=["provider"])
+router = APIRouter(prefix="/api/v1", tags=["provider"], form_limits=SMALL_FORMS)
 
 
 class ErrorDetail(BaseModel):
@@ -40,6 +41,7 @@ _ERROR_MEANINGS = {
     404: "No such session for this provider (session_not_found)",
     409: "Not possible in the session's current state (package_not_ready, invalid_transition, …)",
     410: "The package or session is gone (package_gone, session_expired, session_cancelled, …)",
+    413: f"The body is over {DEFAULT_BODY_BYTES // 1024} KiB (payload_too_large), refused unparsed",
     422: "The request does not match this schema (validation_failed)",
     429: "Too many requests (rate_limited)",
     503: "The session store cannot be reached; retry (store_unavailable)",
@@ -87,8 +89,9 @@ class ProviderRoute(PlainRoute):
 
 
 def _provider_of(request: Request, broker: Broker) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    sent = request.headers.getlist("authorization")
+    # two Authorization fields are two credentials (proxies may pick either): neither is trusted
+    scheme, _, token = (sent[0] if len(sent) == 1 else "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise BrokerError("unauthorised", "send an access token from /api/v1/token as a Bearer token")
     found = read_access_token(broker.secret, token.strip())
@@ -185,14 +188,19 @@ def status_of(record: SessionRecord) -> SessionStatus:
 
 
 @router.post(
-    "/token", response_model=TokenResponse, summary="OAuth2 client credentials", responses=errors(401)
+    "/token",
+    response_model=TokenResponse,
+    summary="OAuth2 client credentials",
+    responses=errors(400, 401, 413),
 )
 async def token(
+    request: Request,
     broker: BrokerDep,
     grant_type: Annotated[Literal["client_credentials"], Form()],
-    client_id: Annotated[str, Form(min_length=1)],
-    client_secret: Annotated[str, Form(min_length=1)],
+    client_id: Annotated[str, Form(description="Or send both as HTTP Basic credentials")] = "",
+    client_secret: Annotated[str, Form()] = "",
 ) -> TokenResponse:
+    client_id, client_secret = _client_credentials(request, client_id, client_secret)
     provider = broker.registry.find(client_id)
     if provider is None:
         raise BrokerError("unauthorised", "unknown client or wrong secret")
@@ -204,6 +212,22 @@ async def token(
     return TokenResponse(
         access_token=issue_access_token(broker.secret, provider.id), expires_in=DEFAULT_TTL_SECONDS
     )
+
+
+def _client_credentials(request: Request, form_id: str, form_secret: str) -> tuple[str, str]:
+    """The client's id and secret, from the form or from HTTP Basic (RFC 6749 §2.3.1), never from both."""
+    sent = request.headers.getlist("authorization")
+    basic = [value for value in sent if value.partition(" ")[0].lower() == "basic"]
+    if not basic:  # another scheme (a Bearer token, say) authenticates no client here
+        if not form_id or not form_secret:
+            raise BrokerError("unauthorised", "send client_id and client_secret: form fields or HTTP Basic")
+        return form_id, form_secret
+    if len(sent) > 1 or form_id or form_secret:
+        raise BrokerError("invalid_request", "authenticate the client one way: form or one Basic header")
+    found = read_basic_credentials(basic[0].partition(" ")[2])
+    if found is None:
+        raise BrokerError("unauthorised", "HTTP Basic credentials are not base64 of client_id:client_secret")
+    return found
 
 
 async def create_session(request: Request, body: CreateSession) -> Response:
@@ -241,7 +265,7 @@ def add_hot_routes(app_router: APIRouter) -> None:
         methods=["POST"],
         status_code=201,
         response_model=SessionCreated,
-        responses=errors(400, 401, 429),
+        responses=errors(400, 401, 413, 429),
         tags=["provider"],
         route_class_override=ProviderRoute,
     )

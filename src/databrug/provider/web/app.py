@@ -17,14 +17,22 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from databrug.provider.accounts import Login, LoginThrottle, csrf_ok, current_login, log_in, log_out
+from databrug.provider.accounts import (
+    Login,
+    LoginThrottle,
+    csrf_ok,
+    current_login,
+    log_in,
+    log_out,
+    same_secret,
+)
 from databrug.provider.cases import DECISION_REASONS, STATUSES, Application, ApplicationInvalid
 from databrug.provider.eligibility import MunicipalitySettings, load_norms
 from databrug.provider.eligibility.model import Advice
@@ -39,6 +47,7 @@ from databrug.provider.municipalities import (
 from databrug.provider.services import ProviderServices
 from databrug.provider.web.dossier import income_chart_svg, monthly_income, provenance
 from databrug.provider.web.i18n import LANGUAGES, Language, pick_language, translate
+from databrug.provider.web.unhandled import AnswerUnhandled, ContainedFastAPI
 from databrug.sdk import DatabrugError
 
 log = logging.getLogger("databrug.provider.web")
@@ -48,6 +57,20 @@ CSRF_COOKIE = "gv_csrf"
 LANG_COOKIE = "gv_lang"
 MAX_FORM_FIELDS = 40
 MAX_WEBHOOK_BYTES = 64 * 1024  # the broker's events are a few hundred bytes
+
+
+async def _body_within(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to be over ``limit`` bytes: a declared length is
+    checked first, a chunked body is counted as it streams and not read further."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def _env() -> Environment:
@@ -73,7 +96,7 @@ def _money(context: Any, value: object) -> str:
 
 
 def create_provider_app(services: ProviderServices) -> FastAPI:
-    app = FastAPI(
+    app = ContainedFastAPI(
         title="Gezondverzekerd (demo provider)",
         docs_url=None,
         redoc_url=None,
@@ -118,12 +141,17 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
         return response
 
     async def form_of(request: Request) -> dict[str, str]:
-        form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+        try:
+            form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+        except (
+            UnicodeError
+        ):  # Starlette decodes with the charset the request names; punycode & co. raise this
+            raise HTTPException(400, "the form is not in a text encoding") from None
         return {k: v for k, v in form.items() if isinstance(v, str)}
 
     def anon_csrf_ok(request: Request, form: dict[str, str]) -> bool:
         cookie = request.cookies.get(CSRF_COOKIE)
-        return bool(cookie) and secrets.compare_digest(cookie or "", form.get("csrf", ""))
+        return bool(cookie) and same_secret(cookie or "", form.get("csrf", ""))
 
     def who(request: Request) -> Login | None:
         with services.db.session() as db:
@@ -134,6 +162,16 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
 
     def forbidden(request: Request) -> HTMLResponse:
         return render(request, "error.html", status=403, message_key="error.csrf")
+
+    async def internal_error(request: Request, error: Exception | None = None) -> Response:
+        if request.url.path.startswith("/webhooks"):
+            return Response("retry", status_code=500, media_type="text/plain")  # the broker retries a 5xx
+        return render(request, "error.html", status=500, message_key="error.internal")
+
+    # AnswerUnhandled first, so it is the innermost middleware and its answer gets the security headers;
+    # Starlette uses the handler for an error in a middleware outside it (ContainedFastAPI then logs that).
+    app.add_middleware(AnswerUnhandled, answer=internal_error)
+    app.add_exception_handler(Exception, internal_error)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -222,12 +260,12 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
     # ---------------------------------------------------------------- webhook
     @app.post("/webhooks/databrug")
     async def webhook(request: Request) -> Response:
-        declared = request.headers.get("content-length", "0")
-        if not declared.isdigit() or int(declared) > MAX_WEBHOOK_BYTES:
-            return Response("too large", status_code=413, media_type="text/plain")
-        body = await request.body()
-        if len(body) > MAX_WEBHOOK_BYTES:
-            return Response("too large", status_code=413, media_type="text/plain")
+        body = await _body_within(request, MAX_WEBHOOK_BYTES)
+        if body is None:
+            # close rather than read (and throw away) the rest of the body
+            return Response(
+                "too large", status_code=413, media_type="text/plain", headers={"Connection": "close"}
+            )
         status, text = await run_in_threadpool(services.intake.handle_webhook, dict(request.headers), body)
         return (
             Response(text, status_code=status, media_type="text/plain")
