@@ -103,7 +103,10 @@ def fetch_all(phone: Page) -> None:
 
 
 def fetch_one_by_one(phone: Page) -> None:
-    for item in phone.locator("li[data-source]").all():
+    sources = phone.locator("li[data-source]")
+    # .all() does not wait: right after the DigiD hand-off the sources page may not have loaded yet
+    expect(sources.first).to_be_visible()
+    for item in sources.all():
         source = item.get_attribute("data-source")
         phone.get_by_test_id(f"fetch-{source}").click()
         expect(phone.locator(f"li[data-source={source}]")).to_have_attribute("data-status", "done")
