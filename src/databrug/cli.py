@@ -171,10 +171,10 @@ def _cmd_providers(args: argparse.Namespace) -> int:
 def _cmd_provider_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from databrug.provider.config import ProviderSettings
-    from databrug.provider.eligibility import MunicipalitySettings
-    from databrug.provider.services import build_services
-    from databrug.provider.web.app import create_provider_app
+    from databrug.provider_demo.config import ProviderSettings
+    from databrug.provider_demo.eligibility import MunicipalitySettings
+    from databrug.provider_demo.services import build_services
+    from databrug.provider_demo.web.app import create_provider_app
     from databrug.web.server import serve, server_config
 
     overrides: dict[str, object] = {}

@@ -14,10 +14,10 @@ import uvicorn
 from aiosmtpd.controller import Controller
 
 from databrug.config import Settings
-from databrug.provider.broker_link import BrokerLink
-from databrug.provider.config import ProviderSettings
-from databrug.provider.services import ProviderServices, build_services
-from databrug.provider.web.app import create_provider_app
+from databrug.provider_demo.broker_link import BrokerLink
+from databrug.provider_demo.config import ProviderSettings
+from databrug.provider_demo.services import ProviderServices, build_services
+from databrug.provider_demo.web.app import create_provider_app
 from databrug.provisioning import provision_provider_demo
 from databrug_sandbox.mail.smtp import smtp_controller
 from databrug_sandbox.mail.store import MailStore

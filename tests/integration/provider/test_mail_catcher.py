@@ -61,8 +61,8 @@ def test_provider_sends_the_invitation_over_smtp_and_names_no_recipient_on_failu
 
     import pytest
 
-    from databrug.provider.config import ProviderSettings
-    from databrug.provider.mail import Invitation, MailError, invitation_message, send
+    from databrug.provider_demo.config import ProviderSettings
+    from databrug.provider_demo.mail import Invitation, MailError, invitation_message, send
 
     store = MailStore()
     port = _free_port()

@@ -19,8 +19,8 @@ from tests.support.citizen_journey import complete_journey
 from tests.support.postgres_server import PostgresServer
 from tests.support.provider_stack import ProviderStack, RunningProvider
 
-from databrug.provider.services import DEMO_CASEWORKER
-from databrug.provider.storage.tables import Case, StoredPackage
+from databrug.provider_demo.services import DEMO_CASEWORKER
+from databrug.provider_demo.storage.tables import Case, StoredPackage
 from databrug.robot.journey import Login
 from databrug_sandbox.server import SandboxServer, SandboxSettings
 
@@ -209,7 +209,7 @@ def test_admin_changes_a_municipality_setting(stack: ProviderStack) -> None:
     saved = office.post("/backoffice/settings", data=form)
     assert saved.status_code == 303
     with stack.services.db.session() as db:
-        from databrug.provider.municipalities import settings_for
+        from databrug.provider_demo.municipalities import settings_for
 
         current, own = settings_for(db, "GM0599")
     assert own
@@ -259,7 +259,7 @@ def test_application_form_validates_and_needs_csrf(stack: ProviderStack) -> None
 
 
 def test_password_guessing_is_throttled(stack: ProviderStack) -> None:
-    from databrug.provider.accounts import add_caseworker
+    from databrug.provider_demo.accounts import add_caseworker
 
     with stack.services.db.session() as db:
         add_caseworker(db, "bert", "Juist-wachtwoord-9", "Bert")

@@ -19,7 +19,7 @@ import pytest
 from tests.support.citizen_journey import complete_journey
 from tests.support.scale_out import ScaleOut
 
-from databrug.provider.services import DEMO_CASEWORKER
+from databrug.provider_demo.services import DEMO_CASEWORKER
 from databrug.robot.journey import Login
 from databrug.robot.run import run_many
 from databrug.robot.setup import load_endpoints, load_personas

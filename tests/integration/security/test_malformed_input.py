@@ -32,10 +32,10 @@ from tests.support.broker_server import BrokerServer, bind_socket
 from tests.support.digid_flow import Callback, DigidBrowser
 from tests.support.leaks import CapturedLogs
 
-from databrug.provider.broker_link import BrokerLink
-from databrug.provider.config import ProviderSettings
-from databrug.provider.services import build_services
-from databrug.provider.web.app import create_provider_app
+from databrug.provider_demo.broker_link import BrokerLink
+from databrug.provider_demo.config import ProviderSettings
+from databrug.provider_demo.services import build_services
+from databrug.provider_demo.web.app import create_provider_app
 from databrug.registrations.access_tokens import TOKEN_PREFIX, issue_access_token
 from databrug.sdk import generate_provider_keys
 from databrug.sessions.sealing import seal

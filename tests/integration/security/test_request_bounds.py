@@ -25,7 +25,7 @@ from tests.support.hostile_http import MIB, Answer, Watch, chunked, exchange, re
 from tests.support.stepwise_citizen import PhoneCitizen
 
 from databrug.config import Settings
-from databrug.provider.web.app import MAX_WEBHOOK_BYTES
+from databrug.provider_demo.web.webhook import MAX_WEBHOOK_BYTES
 from databrug.provisioning import provision_provider_demo, provision_robot
 from databrug.robot.journey import Endpoints, Persona
 from databrug.robot.setup import load_endpoints

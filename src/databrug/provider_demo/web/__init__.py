@@ -1,0 +1,1 @@
+"""The provider demo's web part (the only place in databrug.provider_demo importing FastAPI and Jinja)."""
