@@ -1,4 +1,5 @@
-"""Benchmarks with their baselines (DESIGN §8): each figure is measured beside a bare baseline in one run.
+"""Benchmarks with their baselines (docs/design.md §8): each figure is measured beside a bare baseline
+in one run.
 
 A benchmark is a module ``bench/<name>.py`` with ``run(mode) -> list[Figure]``; ``python -m bench`` finds
 every such module (see ``discover``), runs them in name order and prints one table. Modules that are

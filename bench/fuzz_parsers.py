@@ -35,10 +35,10 @@ from typing import Any
 from bench.mutations import pick
 from bench.personas import DocumentSet, catalogue_sets, generated_sets
 from databrug.records import DocumentType, Role
+from databrug.sources.connectors import all_parsers, detect
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import MAX_PDF_PAGES, ParseContext, ParsedDocument, Parser
 from databrug.sources.pdf_worker import pdf_workers
-from databrug.sources.registry import all_parsers, detect
 from databrug.sources.upload import parse_upload
 
 ROOT = Path(__file__).resolve().parents[1]

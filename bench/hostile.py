@@ -22,10 +22,10 @@ from bench import Figure, Mode, median
 from bench.fuzz_parsers import hostile_pdf_seeds
 from bench.personas import DocumentSet, render_households
 from databrug.records import DocumentType
+from databrug.sources.connectors import by_document_type
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import MAX_DOCUMENT_BYTES, ParseContext
 from databrug.sources.pdf_worker import pdf_workers
-from databrug.sources.registry import by_document_type
 
 TARGET_MS = 250.0
 BOMB_TARGET_MS = 2000.0

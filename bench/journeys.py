@@ -31,8 +31,8 @@ from databrug.delivery.jwe import seal
 from databrug.robot.journey import JourneyResult, Persona
 from databrug.robot.run import run_many
 from databrug.robot.setup import load_personas
+from databrug.sources.connectors import by_document_type
 from databrug.sources.parsing import ParseContext
-from databrug.sources.registry import by_document_type
 
 ROUNDS: dict[Mode, int] = {"quick": 1, "full": 5}
 CONCURRENCY = 4

@@ -1,7 +1,7 @@
 """Parsing every catalogue persona's full document set: product parsers against a bare read of the same bytes.
 
 Issue 4, item 5. Per persona (one citizen's DigiD login: BRP, WOZ, vehicles, UWV PDF, Belastingdienst VIA and
-toeslagen, Mijnpensioenoverzicht XML) the CPU time of ``registry.by_document_type(t).parse`` for all seven
+toeslagen, Mijnpensioenoverzicht XML) the CPU time of ``connectors.by_document_type(t).parse`` for all seven
 documents, against the bare baseline: pypdfium2 text of every page, ``lxml.etree.fromstring``, ``json.loads``.
 Parse and baseline alternate within each repetition, so a noisy neighbour hits both alike.
 Targets: median < 10 ms of CPU per persona, and at most 2x the baseline.
@@ -22,9 +22,9 @@ from lxml import etree
 from bench import Figure, Mode, median, percentile
 from bench.personas import Document, DocumentSet, catalogue_sets
 from databrug.records import DocumentType
+from databrug.sources.connectors import by_document_type
 from databrug.sources.parsing import ParseContext
 from databrug.sources.pdf_worker import pdf_workers
-from databrug.sources.registry import by_document_type
 
 TARGET_MS = 10.0
 TARGET_RATIO = 2.0

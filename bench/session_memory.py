@@ -41,7 +41,7 @@ async def _fill(service: SessionService, count: int) -> str:
         _, page = await service.create_session(
             "robot", f"bench-{index:06d}", SOURCES, partner_mode="optional"
         )
-        app = await service.app_session(await service.start_on_phone(page))
+        app = await service.app_session(await service.pairing.start_on_phone(page))
         await service.mark_authenticated(app, "applicant", "midden")
         for source in SOURCES:
             await service.source_started(app, "applicant", source)

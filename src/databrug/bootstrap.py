@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import secrets
@@ -14,8 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 from redis import asyncio as aioredis
 
-from databrug.broker import Broker, SessionEventForwarder
-from databrug.collection.runner import Collector
+from databrug.broker import Broker
+from databrug.broker.collect import Collector
+from databrug.broker.core import BrokerSettings
+from databrug.broker.events import SessionEventForwarder
+from databrug.broker.handover import DeletionAnnouncer
 from databrug.config import Settings
 from databrug.delivery.outbox import MemoryOutbox, Outbox
 from databrug.delivery.redis_outbox import RedisOutbox
@@ -91,6 +93,20 @@ def source_policy(settings: Settings) -> RetryPolicy:
     )
 
 
+def broker_settings(settings: Settings) -> BrokerSettings:
+    return BrokerSettings(
+        broker_url=settings.broker_url(),
+        digid_issuer_url=settings.digid_issuer_url(),
+        pairing_ttl_seconds=settings.pairing_ttl_seconds,
+        pairing_attempts_per_minute=settings.pairing_attempts_per_minute,
+        sessions_per_minute=settings.sessions_per_minute,
+        expiry_sweep_seconds=settings.expiry_sweep_seconds,
+        webhook_poll_seconds=settings.webhook_poll_seconds,
+        readiness_timeout_seconds=settings.readiness_timeout_seconds,
+        access_log=settings.access_log,
+    )
+
+
 def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Broker:
     # One connection pool per purpose (bulkheads): slow portals or a provider's dead webhook endpoint must
     # not hold the connections a DigiD code exchange needs (waiting for a pooled connection counts against
@@ -103,10 +119,23 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
     sources_http, identity_http, webhooks_http = client(400), client(100), client(100)
     registry = ProviderRegistry.load(settings.providers_file)
     secret = broker_secret(settings)
-    events = SessionEventForwarder()
+    receipt_key = receipt_signing_key(secret)
+
+    def webhook_secrets(provider_id: str) -> Sequence[str]:
+        provider = registry.find(provider_id)
+        return provider.webhook_secrets if provider else ()
+
+    webhooks = WebhookSender(
+        webhooks_http,
+        outbox(settings),
+        webhook_secrets,
+        RetrySchedule(base=settings.webhook_retry_base_seconds, cap=settings.webhook_retry_cap_seconds),
+    )
+    events = SessionEventForwarder(registry, webhooks, DeletionAnnouncer(registry, webhooks, receipt_key))
     sessions = SessionService(
         store or session_store(settings),
         on_event=events,
+        pairing_secret=secret,
         settings=SessionSettings(
             lifetime_seconds=settings.session_lifetime_seconds,
             idle_timeout_seconds=settings.idle_timeout_seconds,
@@ -114,40 +143,14 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
             pickup_window_seconds=settings.pickup_window_seconds,
         ),
     )
-
-    def webhook_secrets(provider_id: str) -> Sequence[str]:
-        provider = registry.find(provider_id)
-        return provider.webhook_secrets if provider else ()
-
-    broker = Broker(
-        settings=settings,
+    return Broker(
+        settings=broker_settings(settings),
         sessions=sessions,
         registry=registry,
         digid=DigidClient(identity_http, settings.digid_issuer_url(), settings.digid_client_id),
         collector=Collector(sources_http, settings.portals_base(), policy=source_policy(settings)),
-        webhooks=WebhookSender(
-            webhooks_http,
-            outbox(settings),
-            webhook_secrets,
-            RetrySchedule(base=settings.webhook_retry_base_seconds, cap=settings.webhook_retry_cap_seconds),
-        ),
+        webhooks=webhooks,
         http=(sources_http, identity_http, webhooks_http),
         secret=secret,
-        receipt_key=receipt_signing_key(secret),
+        receipt_key=receipt_key,
     )
-    events.broker = broker
-    return broker
-
-
-async def run_background(broker: Broker, stop: asyncio.Event) -> None:
-    """Expiry sweeps and webhook delivery, until ``stop`` is set."""
-
-    async def sweeps() -> None:
-        while not stop.is_set():
-            await broker.sweep()
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=broker.settings.expiry_sweep_seconds)
-            except TimeoutError:
-                continue
-
-    await asyncio.gather(sweeps(), broker.webhooks.run(stop, broker.settings.webhook_poll_seconds))

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from databrug import __version__
+
+if TYPE_CHECKING:
+    from databrug.config import Settings
+    from databrug.web.server import EdgeLimits
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -74,9 +79,33 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_openapi(args: argparse.Namespace) -> int:
-    from databrug.web.openapi import openapi_text
+def openapi_text() -> str:
+    """The provider API's OpenAPI document, as committed under docs/api/ (a test fails on drift). Here, at the
+    composition root, because it needs a broker built from settings and the web app around it."""
+    import json
+    from pathlib import Path
 
+    from databrug.bootstrap import build_broker
+    from databrug.config import Settings
+    from databrug.web.app import create_app
+
+    broker = build_broker(Settings(providers_file=Path("/nonexistent/providers.json")))
+    document = create_app(broker, background=False).openapi()
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def edge_limits(settings: Settings) -> EdgeLimits:
+    """The server's edge limits from the settings (web/ reads no settings itself)."""
+    from databrug.web.server import EdgeLimits
+
+    return EdgeLimits(
+        head_seconds=settings.request_head_seconds,
+        body_seconds=settings.request_body_seconds,
+        keep_alive_seconds=settings.keep_alive_seconds,
+    )
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
     sys.stdout.write(openapi_text())
     return 0
 
@@ -84,7 +113,7 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from databrug.bootstrap import build_broker, load_settings
     from databrug.web.app import create_app
-    from databrug.web.server import EdgeLimits, serve, server_config
+    from databrug.web.server import serve, server_config
 
     settings = load_settings()
     if args.port is not None:
@@ -92,7 +121,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     configure_logging()
     app = create_app(build_broker(settings))
     print(f"Databrug broker on {settings.broker_url()} (store: {settings.session_store})", flush=True)
-    serve(server_config(app, settings.host, settings.broker_port, limits=EdgeLimits.of(settings)))
+    serve(server_config(app, settings.host, settings.broker_port, limits=edge_limits(settings)))
     return 0
 
 

@@ -14,12 +14,13 @@ import uvicorn
 
 from databrug.bootstrap import build_broker
 from databrug.broker import Broker
+from databrug.cli import edge_limits
 from databrug.config import Settings
 from databrug.provisioning import provision_robot
 from databrug.robot.journey import Endpoints
 from databrug.robot.setup import load_endpoints
 from databrug.web.app import create_app
-from databrug.web.server import EdgeLimits, server_config
+from databrug.web.server import server_config
 
 
 def bind_socket() -> socket.socket:
@@ -53,7 +54,7 @@ class BrokerServer:
         self.broker: Broker = build_broker(self.settings)
         self.app = create_app(self.broker)
         config = server_config(
-            self.app, "127.0.0.1", self.port, limits=EdgeLimits.of(self.settings), lifespan="on"
+            self.app, "127.0.0.1", self.port, limits=edge_limits(self.settings), lifespan="on"
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

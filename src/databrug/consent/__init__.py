@@ -1,4 +1,4 @@
-"""Consent statements and consent records (DESIGN §3 rule 6). Framework-free.
+"""Consent statements and consent records (docs/design.md §3 rule 6). Framework-free.
 
 - ``statements``: the exact texts (``statements.yaml``), ``consent_statement(provider_name, entries, lang)``
 - ``records``: ``data_digest`` (what is hashed is documented there), ``make_consent``, ``consent_matches``

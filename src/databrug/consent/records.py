@@ -1,4 +1,5 @@
-"""Consent records (DESIGN §3 rule 6): one per subject, one-time, with the exact statement and a data digest.
+"""Consent records (docs/design.md §3 rule 6): one per subject, one-time, with the exact statement and a
+data digest.
 
 What the data digest covers
 ---------------------------
@@ -32,12 +33,13 @@ from datetime import datetime
 from typing import Any
 
 from databrug.consent.statements import Language, consent_statement, sources_used
+from databrug.errors import CodedError
 from databrug.records import ConsentRecord, ProviderRef, SourceEntry, Subject
 
 DIGEST_PREFIX = "sha256:"
 
 
-class ConsentError(Exception):
+class ConsentError(CodedError):
     """A consent that cannot be made as asked; ``code`` is stable, the message names no personal value."""
 
     code = "consent_invalid"

@@ -1,4 +1,4 @@
-"""The exact consent statement shown to a citizen, in Dutch and English (DESIGN §3 rule 6).
+"""The exact consent statement shown to a citizen, in Dutch and English (docs/design.md §3 rule 6).
 
 The texts live in ``statements.yaml`` beside this module (packaged data), not in code: one place to review
 what citizens agree to. A statement names the provider (its registered display name) and the sources actually

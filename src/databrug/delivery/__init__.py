@@ -1,4 +1,5 @@
-"""Delivery (DESIGN §3 rules 4–5, §6): package build, JWE sealing, signed webhooks with retries, receipts.
+"""Delivery (docs/design.md §3 rules 4–5, §6): package build, JWE sealing, signed webhooks with retries,
+receipts.
 
 Framework-free; ``web/`` maps the errors' ``code`` to HTTP and wires the outbox to the session store.
 

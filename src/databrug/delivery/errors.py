@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from databrug.errors import CodedError
 
-class DeliveryError(Exception):
+
+class DeliveryError(CodedError):
     code = "delivery_error"
 
 

@@ -1,4 +1,4 @@
-"""Seal a data package to the provider's public key (DESIGN §3 rule 4): JWE compact serialisation.
+"""Seal a data package to the provider's public key (docs/design.md §3 rule 4): JWE compact serialisation.
 
 - ``alg`` ECDH-ES+A256KW, ``enc`` A256GCM, keys P-256 (``kty`` EC) or X25519 (``kty`` OKP).
 - ``cty`` ``application/vnd.databrug.package+json``; ``kid`` names the provider key used.

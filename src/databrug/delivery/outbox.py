@@ -4,8 +4,9 @@
 store-backed adapter (session store, Redis) implements the same five methods; ``claim_due`` must be atomic
 per delivery (a lease) so that several broker processes never send the same attempt twice.
 
-Bodies hold event envelopes only (ids, states, counts, times — never personal data; DESIGN §3 rule 2), so
-they may be stored as they are. Webhook secrets are never stored here; the sender looks them up per attempt.
+Bodies hold event envelopes only (ids, states, counts, times — never personal data; docs/design.md §3
+rule 2), so they may be stored as they are. Webhook secrets are never stored here; the sender looks them up
+per attempt.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Build the data package (DESIGN §5) from the reviewed records, and its canonical bytes.
+"""Build the data package (docs/design.md §5) from the reviewed records, and its canonical bytes.
 
 The package is the unit the citizen consented to: every subject in it must carry a consent whose data digest
 matches the subject's records as packaged (``databrug.consent.data_digest``), or the build is refused.

@@ -18,7 +18,7 @@ from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
 from databrug.delivery.outbox import FinishedDelivery, Outcome, PendingDelivery
-from databrug.sessions.errors import StoreUnavailable
+from databrug.errors import StoreUnavailable
 
 DONE_TTL_SECONDS = 7 * 24 * 3600
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from databrug.errors import CodedError
 
-class IdentityError(Exception):
+
+class IdentityError(CodedError):
     code = "digid_error"
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 class LoginCancelled(IdentityError):

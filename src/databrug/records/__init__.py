@@ -1,4 +1,4 @@
-"""The data package model (DESIGN §5). Pure: imports nothing else of Databrug."""
+"""The data package model (docs/design.md §5). Pure: imports nothing else of Databrug."""
 
 from databrug.records.asset import Assets, BankBalance, Home, Mortgage, Vehicle, WozValue
 from databrug.records.base import Money, Record

@@ -1,4 +1,4 @@
-"""The data package v1: what a provider receives (DESIGN §5)."""
+"""The data package v1: what a provider receives (docs/design.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A provider's registration (DESIGN §6). Holds no personal data; API secrets only as hashes."""
+"""A provider's registration (docs/design.md §6). Holds no personal data; API secrets only as hashes."""
 
 from __future__ import annotations
 

@@ -7,11 +7,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from databrug.errors import CodedError
 from databrug.registrations.model import ProviderRegistration
 
 
-class UnknownProvider(KeyError):
+class UnknownProvider(CodedError, KeyError):
+    """No provider has this id; still a ``KeyError`` for callers that look an id up."""
+
     code = "provider_unknown"
+
+    def __init__(self, provider_id: str) -> None:
+        super().__init__("this provider is not registered")
+        self.args = (provider_id,)  # KeyError's text stays the id (a provider's, not a person's), as before
 
 
 class ProviderRegistry:

@@ -65,9 +65,3 @@ class SessionEvent(_Answer):
 
 
 FINAL_STATES = frozenset({"acknowledged", "cancelled", "expired", "failed"})
-
-
-class AckResult(_Answer):
-    """``POST /api/v1/sessions/{id}/package/ack``: the broker's signed deletion receipt (a JWS)."""
-
-    receipt: str

@@ -5,16 +5,21 @@ Messages are safe to show and to log: they name the rule that was broken, never 
 
 from __future__ import annotations
 
+from databrug import errors as shared
+from databrug.errors import CodedError
 
-class SessionError(Exception):
+
+class SessionError(CodedError):
     """Base of every error this package raises on purpose."""
 
     code = "session_error"
     default_message = "the session operation failed"
 
     def __init__(self, message: str | None = None) -> None:
-        self.message = message or self.default_message
-        super().__init__(f"{self.code}: {self.message}")
+        super().__init__(message or self.default_message)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
 
 
 class SessionNotFound(SessionError):
@@ -40,11 +45,6 @@ class SessionCancelled(SessionError):
 class SessionFailed(SessionError):
     code = "session_failed"
     default_message = "the session has failed"
-
-
-class SessionFinished(SessionError):
-    code = "session_finished"
-    default_message = "the session is finished"
 
 
 class InvalidTransition(SessionError):
@@ -147,7 +147,7 @@ class VersionConflict(SessionError):
     default_message = "the session changed concurrently too often; try again"
 
 
-class StoreUnavailable(SessionError):
+class StoreUnavailable(SessionError, shared.StoreUnavailable):
     code = "store_unavailable"
     default_message = "the session store cannot be reached"
 

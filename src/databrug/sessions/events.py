@@ -1,4 +1,4 @@
-"""Status events: what changed, the state and the counts. Never personal data (DESIGN §3.2, §4)."""
+"""Status events: what changed, the state and the counts. Never personal data (docs/design.md §3.2, §4)."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ class SubjectProgress(_Model):
     sources: dict[SourceName, SourceProgress] = Field(default_factory=dict)
 
 
-class Pairing(_Model):
+class PendingPairing(_Model):
     """One QR pairing in flight. Every field is a hash, a flag, a counter or a time."""
 
     token_hash: TokenHash
@@ -80,7 +80,7 @@ class SessionRecord(_Model):
     subjects: dict[Role, SubjectProgress] = Field(default_factory=dict)
     page_token_hash: TokenHash
     app_token_hash: TokenHash | None = None
-    pairing: Pairing | None = None
+    pairing: PendingPairing | None = None
     paired_via: Literal["qr", "phone"] | None = None
     event_seq: int = 0
     ended_code: str | None = None

@@ -1,5 +1,8 @@
 """The Redis/Valkey ``SessionStore``: several broker processes share sessions and live events.
 
+One file for one adapter (about 490 lines): the key layout, the Lua scripts and the live-event connection
+below are read together.
+
 Keys (``prefix`` default ``databrug:``), each with the session's TTL:
 
 | key                          | type   | holds                                            |

@@ -1,4 +1,4 @@
-"""Collected data at rest: AES-256-GCM under a per-session key the store never holds (DESIGN §3.3).
+"""Collected data at rest: AES-256-GCM under a per-session key the store never holds (docs/design.md §3.3).
 
 The key is made for the citizen's app (kept e.g. in an HttpOnly cookie) and comes with each app request.
 The associated data binds a blob to its session id and name, so a blob moved to another session or name,

@@ -1,14 +1,18 @@
-"""The session operations the web layer calls: lifecycle, pairing, progress, expiry, sealed data, events.
+"""The session operations the web layer calls: lifecycle, progress, expiry, sealed data, events.
 
 Three faces, three credentials:
 
 - the provider holds the session id (``ses_…``) and its API credentials → ``provider_session``, ``cancel``, …;
-- the citizen's computer page holds the page token (``dbp_…``) → ``open_page``, ``issue_pairing``,
-  ``confirm_pairing``, ``start_on_phone``;
+- the citizen's computer page holds the page token (``dbp_…``) → ``open_page``, and the pairing steps in
+  ``service.pairing`` (``sessions/pairing.py``);
 - the citizen's phone app holds the app token (``dba_…``) → ``app_session`` gives an ``AppSession``, the
   capability every app-side operation takes.
 
-Every change is one compare-and-set update of the record, then an event appended to the history and published.
+Every change is one compare-and-set update of the record, then an event appended to the history and published
+(``_change``, the kernel ``Pairing`` runs on too). Longer than 400 lines on purpose: lifecycle, progress,
+sealed data and expiry are each a few small steps on that one kernel, and its rules (deadline, activity,
+event seq, ended sessions) read best beside them; pairing (``pairing.py``) and watching (``watch.py``) live
+apart.
 """
 
 from __future__ import annotations
@@ -17,25 +21,19 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections import deque
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from databrug.records import SOURCE_NAMES, Role, SourceName
 from databrug.sessions.clock import Clock, SystemClock
 from databrug.sessions.errors import (
     InvalidRequest,
     InvalidTransition,
-    PairingCodeWrong,
-    PairingLocked,
-    PairingNotScanned,
     PairingPending,
-    PairingTokenExpired,
-    PairingTokenInvalid,
-    PairingTokenUsed,
     PartnerNotAllowed,
     PartnerRequired,
     RateLimited,
@@ -49,37 +47,35 @@ from databrug.sessions.errors import (
     TokenInvalid,
 )
 from databrug.sessions.events import EventType, SessionEvent
-from databrug.sessions.fanout import Subscription
 from databrug.sessions.model import (
-    Pairing,
     PartnerMode,
+    PendingPairing,
     SessionRecord,
     SourceProgress,
     SourceStatus,
     SubjectProgress,
 )
+from databrug.sessions.pairing import Pairing
 from databrug.sessions.sealing import SealedBytes, open_sealed, seal
 from databrug.sessions.state import SessionState, is_final, transition
 from databrug.sessions.store import SessionStore
 from databrug.sessions.tokens import (
     AppToken,
     PageToken,
-    PairingToken,
     SessionId,
     TokenHash,
     TokenKind,
-    hash_pairing_code,
     hashes_equal,
-    new_pairing_code,
     new_session_id,
-    normalise_pairing_code,
 )
+from databrug.sessions.watch import SessionWatch
 
 log = logging.getLogger(__name__)
 
 S = SessionState
 EventListener = Callable[[SessionRecord, SessionEvent], Awaitable[None]]
 Loa = Literal["basis", "midden", "substantieel"]
+Decision = TypeVar("Decision")
 
 _APPLICANT_PHASE = frozenset({S.AUTHENTICATED, S.COLLECTING})
 _PARTNER_PHASE = frozenset({S.PARTNER_AUTHENTICATED, S.PARTNER_COLLECTING})
@@ -118,65 +114,6 @@ class AppSession:
     record: SessionRecord
 
 
-@dataclass(frozen=True)
-class PairingGrant:
-    """What the phone gets when it scans the QR: its app token (inactive until the code is confirmed on the
-    computer) and the code to show."""
-
-    app_token: AppToken
-    code: str
-    confirm_before: datetime
-
-
-class SessionWatch:
-    """Events of one session after a given seq: the kept history first, then live, in seq order, no repeats.
-
-    ``next(timeout)`` returns ``None`` on a timeout (send an SSE keep-alive) and raises ``StopAsyncIteration``
-    when the live stream ended (store reconnect, slow reader): the client then reconnects with Last-Event-ID.
-    """
-
-    def __init__(self, store: SessionStore, session_id: str, after_seq: int, live: Subscription) -> None:
-        self._store = store
-        self._session_id = session_id
-        self.last_seq = after_seq
-        self._live = live
-        self._pending: deque[SessionEvent] = deque()
-        self._replayed = False
-
-    async def next(self, timeout: float) -> SessionEvent | None:
-        if not self._replayed:
-            self._replayed = True
-            self._pending.extend(await self._store.events_after(self._session_id, self.last_seq))
-        while True:
-            while self._pending:
-                event = self._pending.popleft()
-                if event.seq > self.last_seq:
-                    self.last_seq = event.seq
-                    return event
-            live = await self._live.next(timeout)
-            if live is None:
-                return None
-            event = live
-            if event.seq <= self.last_seq:
-                continue
-            if event.seq > self.last_seq + 1:  # a gap: events published by other processes, out of order
-                self._pending.extend(await self._store.events_after(self._session_id, self.last_seq))
-                if not any(kept.seq == event.seq for kept in self._pending):
-                    self._pending.append(event)
-                continue
-            self.last_seq = event.seq
-            return event
-
-    def __aiter__(self) -> AsyncIterator[SessionEvent]:
-        return self
-
-    async def __anext__(self) -> SessionEvent:
-        while True:
-            event = await self.next(timeout=3600)
-            if event is not None:
-                return event
-
-
 class SessionService:
     def __init__(
         self,
@@ -184,12 +121,16 @@ class SessionService:
         clock: Clock | None = None,
         settings: SessionSettings | None = None,
         on_event: EventListener | None = None,
+        pairing_secret: bytes | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.settings = settings or SessionSettings()
         self.on_event = on_event
         """Called with every event this process emits (e.g. to queue the provider's webhook), once."""
+        self.pairing = Pairing(self, pairing_secret or secrets.token_bytes(32))
+        """QR pairing, short codes and phone-only start. Every process must share ``pairing_secret`` (the
+        broker secret) for a short code shown by one to be resolved by another."""
 
     # -- creation and the provider's face
 
@@ -244,7 +185,7 @@ class SessionService:
     async def acknowledge(self, session_id: str, provider_id: str) -> SessionRecord:
         """The provider has the package: drop the ciphertext, end the session."""
         await self.provider_session(session_id, provider_id)
-        record = await self._change(
+        record = await self._update(
             session_id, lambda rec, now: self._to(rec, S.ACKNOWLEDGED), EventType.ACKNOWLEDGED
         )
         await self._drop_blobs(session_id, everything=True)
@@ -265,160 +206,11 @@ class SessionService:
         record = await self._page_record(page_token)
         if record.state is not S.CREATED:
             return record
-        return await self._change(
+        return await self._update(
             record.session_id, lambda rec, now: self._to(rec, S.OPENED, if_in={S.CREATED}), EventType.OPENED
         )
 
-    async def issue_pairing(self, page_token: PageToken) -> tuple[PairingToken, datetime]:
-        """A fresh QR pairing token; the previous one (scanned or not) stops working."""
-        record = await self._page_record(page_token)
-        if record.state not in (S.CREATED, S.OPENED):
-            raise InvalidTransition(record.state.value, S.PAIRED.value)
-        token = PairingToken.generate()
-        await self.store.index_token(TokenKind.PAIRING, token.hash, record.session_id)
-        replaced: list[Pairing | None] = [None]
-        expires_at = self.clock.now() + timedelta(seconds=self.settings.pairing_ttl_seconds)
-
-        def issue(rec: SessionRecord, now: datetime) -> SessionRecord:
-            if rec.state not in (S.CREATED, S.OPENED):
-                raise InvalidTransition(rec.state.value, S.PAIRED.value)
-            if rec.state is S.CREATED:
-                rec.state = transition(rec.state, S.OPENED)
-            replaced[0] = rec.pairing
-            rec.pairing = Pairing(token_hash=token.hash, expires_at=expires_at)
-            return rec
-
-        try:
-            await self._change(record.session_id, issue, None)
-        except SessionError:
-            await self.store.unindex_token(TokenKind.PAIRING, token.hash)
-            raise
-        await self._forget_pairing(replaced[0])
-        return token, expires_at
-
-    async def confirm_pairing(self, page_token: PageToken, code: str) -> SessionRecord:
-        """The computer confirms the code the phone shows: ``opened → paired``.
-
-        A wrong code counts; after ``max_code_attempts`` the pairing is dropped (``pairing_locked``) and the
-        page must show a new QR code. An expired code drops the pairing too (``pairing_token_expired``).
-        """
-        record = await self._page_record(page_token)
-        typed = normalise_pairing_code(code)
-        outcome: list[SessionError | None] = [None]
-        dropped: list[Pairing | None] = [None]
-        consumed: list[Pairing | None] = [None]
-
-        def confirm(rec: SessionRecord, now: datetime) -> SessionRecord:
-            outcome[0], dropped[0], consumed[0] = None, None, None
-            pairing = rec.pairing
-            if rec.state is not S.OPENED or pairing is None or not pairing.used or pairing.code_hash is None:
-                raise PairingNotScanned()
-            if now >= pairing.expires_at:
-                outcome[0], dropped[0], rec.pairing = PairingTokenExpired(), pairing, None
-                return rec
-            given = hash_pairing_code(typed, pairing.token_hash) if typed else None
-            if not hashes_equal(given, pairing.code_hash):
-                pairing.wrong_codes += 1
-                left = self.settings.max_code_attempts - pairing.wrong_codes
-                if left <= 0:
-                    outcome[0], dropped[0], rec.pairing = PairingLocked(), pairing, None
-                else:
-                    outcome[0], rec.pairing = PairingCodeWrong(left), pairing
-                return rec
-            rec.state = transition(rec.state, S.PAIRED)
-            rec.app_token_hash = pairing.app_token_hash
-            consumed[0], rec.pairing = pairing, None
-            rec.paired_via = "qr"
-            return rec
-
-        def event_type(rec: SessionRecord) -> EventType | None:
-            if outcome[0] is None:
-                return EventType.PAIRED
-            return EventType.PAIRING_RESET if dropped[0] is not None else None
-
-        stored = await self._change(record.session_id, confirm, event_type)
-        failure = outcome[0]
-        if failure is None:
-            if consumed[0] is not None:  # the QR token is spent; the app token it led to now works
-                await self.store.unindex_token(TokenKind.PAIRING, consumed[0].token_hash)
-            return stored
-        await self._forget_pairing(dropped[0])
-        raise failure
-
-    async def start_on_phone(self, page_token: PageToken) -> AppToken:
-        """Phone-only journey: the page is open on the phone itself, so its deep link pairs directly
-        (no QR, no code); any QR pairing in flight is dropped."""
-        record = await self._page_record(page_token)
-        if record.state not in (S.CREATED, S.OPENED):
-            raise InvalidTransition(record.state.value, S.PAIRED.value)
-        app_token = AppToken.generate()
-        await self.store.index_token(TokenKind.APP, app_token.hash, record.session_id)
-        replaced: list[Pairing | None] = [None]
-
-        def pair_here(rec: SessionRecord, now: datetime) -> SessionRecord:
-            if rec.state is S.CREATED:
-                rec.state = transition(rec.state, S.OPENED)
-            rec.state = transition(rec.state, S.PAIRED)
-            replaced[0], rec.pairing = rec.pairing, None
-            rec.app_token_hash = app_token.hash
-            rec.paired_via = "phone"
-            return rec
-
-        try:
-            await self._change(record.session_id, pair_here, EventType.PAIRED)
-        except SessionError:
-            await self.store.unindex_token(TokenKind.APP, app_token.hash)
-            raise
-        await self._forget_pairing(replaced[0])
-        return app_token
-
     # -- the phone
-
-    async def pair(self, pairing_token: PairingToken) -> PairingGrant:
-        """The phone scanned the QR code. Single use: a later scan of the same code is ``pairing_token_used``
-        (a relayed QR is caught: the second device learns nothing, and the first must still have its code
-        confirmed on the computer before its app token works)."""
-        session_id = await self.store.find_by_token(TokenKind.PAIRING, pairing_token.hash)
-        if session_id is None:
-            raise PairingTokenInvalid()
-        app_token = AppToken.generate()
-        code = new_pairing_code()
-        confirm_before = self.clock.now() + timedelta(seconds=self.settings.pairing_ttl_seconds)
-        try:
-            await self.store.index_token(TokenKind.APP, app_token.hash, session_id)
-        except SessionNotFound:
-            raise PairingTokenInvalid() from None
-
-        def scan(rec: SessionRecord, now: datetime) -> SessionRecord:
-            pairing = rec.pairing
-            if pairing is None or not pairing_token.matches(pairing.token_hash) or rec.state is not S.OPENED:
-                raise PairingTokenInvalid()
-            if pairing.used:
-                raise PairingTokenUsed()
-            if now >= pairing.expires_at:
-                raise PairingTokenExpired()
-            pairing.scanned_at = now
-            pairing.expires_at = confirm_before
-            pairing.app_token_hash = app_token.hash
-            pairing.code_hash = hash_pairing_code(code, pairing.token_hash)
-            return rec
-
-        try:
-            await self._change(session_id, scan, EventType.PAIRING_SCANNED)
-        except SessionError:
-            await self.store.unindex_token(TokenKind.APP, app_token.hash)
-            raise
-        return PairingGrant(app_token=app_token, code=code, confirm_before=confirm_before)
-
-    async def phone_pairing_state(self, app_token: AppToken) -> Literal["pending", "confirmed"]:
-        """For the phone waiting on the code screen: has the computer confirmed it yet?"""
-        session_id = await self._session_for(TokenKind.APP, app_token.hash)
-        record = await self._load(session_id)
-        if app_token.matches(record.app_token_hash):
-            return "confirmed"
-        if record.pairing is not None and app_token.matches(record.pairing.app_token_hash):
-            return "pending"
-        raise TokenInvalid()
 
     async def app_session(self, app_token: AppToken) -> AppSession:
         """The app's capability. A token whose pairing code is not yet confirmed cannot act
@@ -433,7 +225,7 @@ class SessionService:
 
     async def touch(self, app: AppSession) -> SessionRecord:
         """The citizen is still there (e.g. reading the review): move the idle deadline, no event."""
-        return await self._change(app.session_id, lambda rec, now: rec, None)
+        return await self._update(app.session_id, lambda rec, now: rec, None)
 
     async def mark_authenticated(self, app: AppSession, role: Role, loa: Loa) -> SessionRecord:
         """DigiD login of the applicant (``paired → authenticated``) or partner (``partner_pending →
@@ -453,7 +245,7 @@ class SessionService:
             subject.authenticated_at = now
             return rec
 
-        return await self._change(app.session_id, login, EventType.AUTHENTICATED, subject=role)
+        return await self._update(app.session_id, login, EventType.AUTHENTICATED, subject=role)
 
     async def source_started(self, app: AppSession, role: Role, source: SourceName) -> SessionRecord:
         def start(rec: SessionRecord, now: datetime) -> SessionRecord:
@@ -463,7 +255,7 @@ class SessionService:
             progress.error_code = None
             return rec
 
-        return await self._change(
+        return await self._update(
             app.session_id, start, EventType.SOURCE_STARTED, subject=role, source=source
         )
 
@@ -478,7 +270,7 @@ class SessionService:
             progress.status, progress.records, progress.error_code = SourceStatus.DONE, records, None
             return rec
 
-        return await self._change(
+        return await self._update(
             app.session_id, complete, EventType.SOURCE_COMPLETED, subject=role, source=source
         )
 
@@ -494,7 +286,7 @@ class SessionService:
             progress.status, progress.records, progress.error_code = SourceStatus.FAILED, 0, code
             return rec
 
-        return await self._change(
+        return await self._update(
             app.session_id, fail, EventType.SOURCE_FAILED, subject=role, source=source, code=code
         )
 
@@ -504,7 +296,7 @@ class SessionService:
             progress.status, progress.records, progress.error_code = SourceStatus.SKIPPED, 0, None
             return rec
 
-        return await self._change(app.session_id, skip, EventType.SOURCE_SKIPPED, subject=role, source=source)
+        return await self._update(app.session_id, skip, EventType.SOURCE_SKIPPED, subject=role, source=source)
 
     async def require_partner(self, app: AppSession) -> SessionRecord:
         """The applicant is done; the partner logs in next (``collecting → partner_pending``)."""
@@ -518,7 +310,7 @@ class SessionService:
             rec.progress("partner")
             return rec
 
-        return await self._change(app.session_id, partner_next, EventType.PARTNER_REQUIRED)
+        return await self._update(app.session_id, partner_next, EventType.PARTNER_REQUIRED)
 
     async def to_review(self, app: AppSession) -> SessionRecord:
         def review(rec: SessionRecord, now: datetime) -> SessionRecord:
@@ -528,31 +320,31 @@ class SessionService:
             rec.state = transition(rec.state, S.REVIEW)
             return rec
 
-        return await self._change(app.session_id, review, EventType.REVIEW)
+        return await self._update(app.session_id, review, EventType.REVIEW)
 
     async def consent(self, app: AppSession, role: Role) -> SessionRecord:
         """Each logged-in person consents to their own data; when all have, ``review → consented``."""
-        recorded: list[bool] = [False]
 
-        def agree(rec: SessionRecord, now: datetime) -> SessionRecord:
+        def agree(rec: SessionRecord, now: datetime) -> tuple[SessionRecord, bool]:
             if rec.state is not S.REVIEW:
                 raise InvalidTransition(rec.state.value, S.CONSENTED.value)
             subject = rec.subjects.get(role)
             if subject is None or subject.authenticated_at is None:
                 raise InvalidRequest("only a person who logged in can consent")
-            recorded[0] = subject.consented_at is None
-            if recorded[0]:
+            recorded = subject.consented_at is None
+            if recorded:
                 subject.consented_at = now
             if all(s.consented_at for s in rec.subjects.values() if s.authenticated_at):
                 rec.state = transition(rec.state, S.CONSENTED)
-            return rec
+            return rec, recorded
 
-        def event_type(rec: SessionRecord) -> EventType | None:
+        def event_type(rec: SessionRecord, recorded: bool) -> EventType | None:
             if rec.state is S.CONSENTED:
                 return EventType.CONSENTED
-            return EventType.CONSENT_RECORDED if recorded[0] else None
+            return EventType.CONSENT_RECORDED if recorded else None
 
-        return await self._change(app.session_id, agree, event_type, subject=role)
+        record, _ = await self._change(app.session_id, agree, event_type, subject=role)
+        return record
 
     async def cancel_by_citizen(self, app: AppSession) -> SessionRecord:
         return await self.cancel(app.session_id)
@@ -589,7 +381,7 @@ class SessionService:
             return rec
 
         try:
-            record = await self._change(session_id, deliver, EventType.DELIVERED)
+            record = await self._update(session_id, deliver, EventType.DELIVERED)
         except SessionError:
             await self.store.delete_blob(session_id, PACKAGE_BLOB)
             raise
@@ -631,17 +423,6 @@ class SessionService:
             expired.append(session_id)
         return expired
 
-    async def run_expiry(self, interval_seconds: float = 30.0) -> None:
-        """Sweep forever (start one task per process from ``bootstrap``; cancel it on shutdown)."""
-        while True:
-            try:
-                expired = await self.expire_due()
-                if expired:
-                    log.info("expired %d session(s)", len(expired))
-            except SessionError as error:
-                log.warning("session expiry sweep failed: %s", error.code)
-            await asyncio.sleep(interval_seconds)
-
     # -- events and limits
 
     @asynccontextmanager
@@ -650,6 +431,10 @@ class SessionService:
         live events."""
         async with self.store.subscribe(session_id) as live:
             yield SessionWatch(self.store, session_id, after_seq, live)
+
+    async def events_after(self, session_id: str, after_seq: int) -> list[SessionEvent]:
+        """The kept events after ``after_seq``, oldest first (for polling instead of watching)."""
+        return await self.store.events_after(session_id, after_seq)
 
     async def check_rate(self, key: str, limit: int, window_seconds: int) -> None:
         """Raise ``rate_limited`` after ``limit`` hits on ``key`` within the window.
@@ -696,37 +481,63 @@ class SessionService:
     async def _change(
         self,
         session_id: str,
-        mutate: Callable[[SessionRecord, datetime], SessionRecord],
-        event: EventType | Callable[[SessionRecord], EventType | None] | None,
+        mutate: Callable[[SessionRecord, datetime], tuple[SessionRecord, Decision]],
+        event: EventType | Callable[[SessionRecord, Decision], EventType | None] | None,
         *,
         subject: Role | None = None,
         source: SourceName | None = None,
         code: str | None = None,
         check_alive: bool = True,
-    ) -> SessionRecord:
+    ) -> tuple[SessionRecord, Decision]:
         """One compare-and-set update (deadline, activity and event seq kept right), then the event.
 
-        ``event`` may be a function of the new record, for steps whose outcome is known only in the update.
+        ``mutate`` returns the changed record and what it decided (e.g. the pairing it replaced); the stored
+        record comes back with the decision of the attempt that was stored (a conflict retries ``mutate``).
+        ``event`` may be a function of both, for steps whose outcome is known only in the update.
         ``check_alive=False`` is for the endings themselves (the transition table still applies).
         """
         now = self.clock.now()
+        decisions: list[Decision] = []  # one per attempt; the store keeps the last one's record
 
         def apply(rec: SessionRecord) -> SessionRecord:
             if check_alive:
                 self._check_alive(rec, now)
-            rec = mutate(rec, now)
+            rec, decided = mutate(rec, now)
             rec.updated_at = rec.last_activity_at = now
             rec.expires_at = self._deadline(rec)
-            kind = event(rec) if callable(event) else event
+            kind = event(rec, decided) if callable(event) else event
             if kind is not None:
                 rec.event_seq += 1
+            decisions.append(decided)
             return rec
 
         stored = await self.store.update(session_id, apply, ttl_for=lambda rec: self._store_ttl(rec, now))
-        kind = event(stored) if callable(event) else event
+        decided = decisions[-1]
+        kind = event(stored, decided) if callable(event) else event
         if kind is not None:
             await self._emit(stored, kind, subject=subject, source=source, code=code)
-        return stored
+        return stored, decided
+
+    async def _update(
+        self,
+        session_id: str,
+        mutate: Callable[[SessionRecord, datetime], SessionRecord],
+        event: EventType | None,
+        *,
+        subject: Role | None = None,
+        source: SourceName | None = None,
+        code: str | None = None,
+    ) -> SessionRecord:
+        """``_change`` for a mutation that decides nothing beyond the record."""
+        record, _ = await self._change(
+            session_id,
+            lambda rec, now: (mutate(rec, now), None),
+            event,
+            subject=subject,
+            source=source,
+            code=code,
+        )
+        return record
 
     def _deadline(self, rec: SessionRecord) -> datetime:
         if is_final(rec.state):
@@ -773,20 +584,18 @@ class SessionService:
     async def _end(
         self, session_id: str, target: SessionState, kind: EventType, code: str | None
     ) -> SessionRecord:
-        dropped: list[Pairing | None] = [None]
-
-        def end(rec: SessionRecord, now: datetime) -> SessionRecord:
+        def end(rec: SessionRecord, now: datetime) -> tuple[SessionRecord, PendingPairing | None]:
             rec.state = transition(rec.state, target)
             rec.ended_code = code
-            dropped[0], rec.pairing = rec.pairing, None
-            return rec
+            dropped, rec.pairing = rec.pairing, None
+            return rec, dropped
 
-        record = await self._change(session_id, end, kind, code=code, check_alive=False)
-        await self._forget_pairing(dropped[0])
+        record, dropped = await self._change(session_id, end, kind, code=code, check_alive=False)
+        await self._forget_pairing(dropped)
         await self._drop_blobs(session_id, everything=True)
         return record
 
-    async def _forget_pairing(self, pairing: Pairing | None) -> None:
+    async def _forget_pairing(self, pairing: PendingPairing | None) -> None:
         if pairing is None:
             return
         await self.store.unindex_token(TokenKind.PAIRING, pairing.token_hash)

@@ -1,4 +1,4 @@
-"""The session state machine of DESIGN §4 as ONE table of allowed transitions."""
+"""The session state machine of docs/design.md §4 as ONE table of allowed transitions."""
 
 from __future__ import annotations
 

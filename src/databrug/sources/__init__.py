@@ -1,1 +1,2 @@
-"""Source connectors: one subpackage per government source, each a client (fetch) and a pure parser."""
+"""Source connectors: one subpackage per government source (client, parsers, connector), one registry
+(``connectors``) and one hardened reader per serialisation (``reading``)."""

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from databrug.errors import CodedError
 from databrug.records import DocumentType, SourceName
 
 
-class SourceError(Exception):
+class SourceError(CodedError):
     """Base of every error a connector raises; ``code`` is stable and mapped to HTTP only in ``web/``."""
 
     code = "source_error"
 
     def __init__(self, source: SourceName | None, message: str) -> None:
         self.source = source
-        self.message = message
-        super().__init__(f"{source or 'unknown source'}: {message}")
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.source or 'unknown source'}: {self.message}"
 
 
 class SourceUnavailable(SourceError):

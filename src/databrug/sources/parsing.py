@@ -10,10 +10,11 @@ from typing import Literal, Protocol
 
 from databrug.records import DocumentType, Role, SourceEntry, SourceName, Subject
 
-# Limits on what a parser accepts (DESIGN §3.8): hostile input must stay bounded.
+# Limits on what a parser accepts (docs/design.md §3.8): hostile input must stay bounded.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 200
 MAX_XML_DEPTH = 64
+MAX_JSON_DEPTH = 32  # the real downloads nest at most about 8 levels
 
 # PDF, checked on the raw bytes before PDFium reads them (uwv/pdf_scan.py). A sandbox verzekeringsbericht of
 # one to three pages has 13 to 19 objects and its streams decode to about 160 KB (mostly its font).
@@ -95,10 +96,15 @@ class ParsedDocument:
 
 
 class Parser(Protocol):
-    source: SourceName
-    document_type: DocumentType
-    media_type: str
-    version: str
+    # Read-only, so that a parser may declare its own source and document type as narrower literals.
+    @property
+    def source(self) -> SourceName: ...
+    @property
+    def document_type(self) -> DocumentType: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def version(self) -> str: ...
 
     def parse(self, data: bytes, context: ParseContext) -> ParsedDocument: ...
 

@@ -22,6 +22,8 @@ worker adds the pipe round trip only.
 
 Run as ``python -m databrug.sources.pdf_worker SECONDS MEMORY_BYTES``; the pool below starts it.
 """
+# Over 400 lines on purpose: the worker process and the pool that starts, limits and kills it share one
+# pipe protocol.
 
 from __future__ import annotations
 

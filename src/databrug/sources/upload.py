@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from databrug.records import Role, SourceName
+from databrug.sources.connectors import detect
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import MAX_DOCUMENT_BYTES, ParseContext, ParsedDocument
-from databrug.sources.registry import detect
 
 
 def parse_upload(

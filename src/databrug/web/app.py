@@ -11,25 +11,21 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from databrug import __version__
-from databrug.bootstrap import run_background
-from databrug.broker import Broker, BrokerError
-from databrug.delivery.receipts import public_jwks
-from databrug.identity.errors import IdentityError
-from databrug.registrations.store import UnknownProvider
-from databrug.sessions.errors import SessionError
-from databrug.sources.errors import SourceError
+from databrug.broker import Broker
+from databrug.broker.background import run_background
+from databrug.errors import CodedError
 from databrug.web import computer, phone, provider_api
 from databrug.web.context import language, render
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
-from databrug.web.request_limits import RequestBodyLimit
+from databrug.web.request_limits import RETURN_TO_KEY, RequestBodyLimit
 from databrug.web.security import RESPONSE_STATUS, SecurityHeaders
 from databrug.web.unhandled import AnswerUnhandled, ContainedFastAPI
 
@@ -90,6 +86,16 @@ def error_response(
     return render(request, "error.html", f"error.{code}.title", status_code=status, code=code)
 
 
+def _body_refusal(scope: Scope) -> Response:
+    """A body over its cap: 413 in the catalogue's words (with the security headers, answered inside them), or
+    for a browser whose route named a page to return to (an upload), that page with the error shown there."""
+    request = Request(scope)
+    return_to = scope.get(RETURN_TO_KEY)
+    if isinstance(return_to, str) and not _wants_json(request):
+        return RedirectResponse(return_to, status_code=303)
+    return error_response(request, "payload_too_large")
+
+
 # FastAPI's built-in OpenTelemetry would export request attributes, validation failures and exception messages
 # as soon as any global provider is configured (or FASTAPI_OTEL_AUTO_CONFIGURE is set): off, since those can
 # carry personal data. Its per-request "is a provider configured?" check was also ~5% of a status read's CPU.
@@ -114,10 +120,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=5)
-            broker.collector.close()
-            for client in broker.http:
-                await client.aclose()
-            await broker.sessions.store.close()
+            await broker.close()
 
     app = ContainedFastAPI(
         title="Databrug broker API",
@@ -134,7 +137,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     )
     app.state.broker = broker
 
-    async def known_error(request: Request, error: Exception) -> Response:
+    async def coded_error(request: Request, error: Exception) -> Response:
         code = _code_of(error)
         extra: dict[str, Any] = {}
         retry_after = getattr(error, "retry_after_seconds", None)
@@ -142,13 +145,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
             extra["retry_after"] = retry_after
         return error_response(request, code if code in CATALOGUE else "internal_error", extra=extra)
 
-    for kind in (BrokerError, SessionError, IdentityError, SourceError):
-        app.add_exception_handler(kind, known_error)
-
-    async def unknown_provider(request: Request, error: Exception) -> Response:
-        return error_response(request, "provider_unknown")
-
-    app.add_exception_handler(UnknownProvider, unknown_provider)
+    app.add_exception_handler(CodedError, coded_error)  # every error the broker raises on purpose
 
     async def validation(request: Request, error: Exception) -> Response:
         fields = []
@@ -190,11 +187,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     async def ready(request: Request) -> Response:
         """Readiness: 503 while the session store does not answer a ping in time (the broker cannot serve a
         request without it); a balancer sends traffic elsewhere until it does."""
-        store = broker.sessions.store
-        try:
-            reachable = await asyncio.wait_for(store.ping(), broker.settings.readiness_timeout_seconds)
-        except TimeoutError:
-            reachable = False
+        reachable = await broker.store_reachable(broker.settings.readiness_timeout_seconds)
         headers = {"Cache-Control": "no-store"}
         if reachable:
             return JSONResponse({"status": "ready"}, headers=headers)
@@ -210,7 +203,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
 
     @app.get("/.well-known/databrug-receipt-keys.json", include_in_schema=False)
     async def receipt_keys() -> dict[str, Any]:
-        return public_jwks(broker.receipt_key)
+        return broker.receipt_keys()
 
     @app.get("/brand/{provider_id}.css", include_in_schema=False)
     async def brand(provider_id: str) -> Response:
@@ -222,12 +215,10 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
         return PlainTextResponse(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
     app.add_middleware(AnswerUnhandled, answer=internal_error)  # first: the innermost of our middleware
-    app.add_middleware(  # bodies over the cap: 413 in the catalogue's words, with the security headers
-        RequestBodyLimit, refusal=lambda scope: error_response(Request(scope), "payload_too_large")
-    )
+    app.add_middleware(RequestBodyLimit, refusal=_body_refusal)
     if broker.settings.access_log:
         app.add_middleware(AccessLog)  # inside SecurityHeaders: it reads the status that one notes
-    app.add_middleware(SecurityHeaders, form_targets=_origin(broker.settings.digid_issuer_url()))
+    app.add_middleware(SecurityHeaders, form_targets=_origin(broker.settings.digid_issuer_url))
     return app
 
 

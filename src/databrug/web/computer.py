@@ -6,36 +6,29 @@ import json
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, Form, Header, Query, Request
+from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from databrug.broker import Broker
-from databrug.sessions.errors import SessionError
-from databrug.sessions.model import SessionRecord
-from databrug.sessions.qr import QR_ERROR
-from databrug.sessions.state import SessionState
-from databrug.sessions.tokens import PageToken
-from databrug.web import pairing_codes
+from databrug.broker import (
+    QR_ERROR,
+    Broker,
+    PageToken,
+    SessionError,
+    SessionRecord,
+    SessionState,
+    display_short_code,
+)
 from databrug.web.context import render, set_private_cookie
-from databrug.web.provider_api import broker_of
+from databrug.web.deps import PAGE_COOKIE, BrokerDep, PageTokenDep, begin_app
 from databrug.web.request_limits import SMALL_FORMS
 from databrug.web.sse import event_stream, last_event_id
 
 router = APIRouter(include_in_schema=False, form_limits=SMALL_FORMS)
 
-PAGE_COOKIE = "dbp"
-BrokerDep = Annotated[Broker, Depends(broker_of)]
 PHONE_HINTS = ("iphone", "android", "mobile")
 
 S = SessionState
 _WAITING = {S.CREATED, S.OPENED}
-
-
-async def page_token(request: Request) -> PageToken:  # async: no thread-pool hop per request
-    return PageToken.parse(request.cookies.get(PAGE_COOKIE, ""))
-
-
-PageTokenDep = Annotated[PageToken, Depends(page_token)]
 
 
 def is_phone(user_agent: str | None) -> bool:
@@ -97,16 +90,14 @@ async def install(
         "install.title",
         provider=provider,
         on_phone=is_phone(user_agent),
-        app_url=f"{broker.settings.broker_url()}/app/",
+        app_url=f"{broker.settings.broker_url}/app/",
     )
 
 
 @router.post("/c/phone-start")
 async def phone_start(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
     """Phone-only journey: this page is open on the phone itself, so it becomes the app without a QR."""
-    from databrug.web.phone import begin_app
-
-    app_token = await broker.sessions.start_on_phone(token)
+    app_token = await broker.sessions.pairing.start_on_phone(token)
     return begin_app(request, app_token.reveal(), RedirectResponse("/app/", status_code=303))
 
 
@@ -119,15 +110,15 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
     scanned = record.pairing is not None and record.pairing.used
     if scanned:
         return render(request, "computer/confirm.html", "confirm.title", provider=provider, error=None)
-    pairing, expires_at = await broker.sessions.issue_pairing(token)
-    short_code = await pairing_codes.attach(broker.sessions.store, broker.secret, record.session_id, pairing)
-    url = f"{broker.settings.broker_url()}/app/pair?t={pairing.reveal()}"
-    # segno's mask search (not the fixed mask of sessions.qr, ~10 ms cheaper): the chosen mask avoids
+    issued = await broker.sessions.pairing.issue(token)
+    expires_at = issued.expires_at
+    url = f"{broker.settings.broker_url}/app/pair?t={issued.token.reveal()}"
+    # segno's mask search (a fixed mask would be ~10 ms cheaper): the chosen mask avoids
     # patterns that confuse decoders; with the fixed mask the e2e camera failed to read about 1 code in 40.
     # Scalable (a viewBox, no fixed size): it fills its box at any zoom and on any screen.
     qr = segno.make(url, error=QR_ERROR, micro=False, boost_error=False)
     svg: str = qr.svg_inline(scale=6, border=4, omitsize=True, dark="#000", light="#fff")
-    refresh = max(10, int((expires_at - broker.sessions.clock.now()).total_seconds()) - 15)
+    refresh = max(10, int((expires_at - broker.now()).total_seconds()) - 15)
     return render(
         request,
         "computer/qr.html",
@@ -135,9 +126,9 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
         provider=provider,
         record=record,
         qr_svg=svg,
-        short_code=pairing_codes.display(short_code),
+        short_code=display_short_code(issued.short_code),
         refresh_seconds=refresh,
-        expires_in=int((expires_at - broker.sessions.clock.now()).total_seconds()),
+        expires_in=int((expires_at - broker.now()).total_seconds()),
     )
 
 
@@ -148,7 +139,7 @@ async def confirm(
     record = await _record(broker, token)
     provider = broker.provider(record.provider_id)
     try:
-        await broker.sessions.confirm_pairing(token, code)
+        await broker.sessions.pairing.confirm(token, code)
     except SessionError as error:
         if error.code == "pairing_code_wrong":
             return render(
@@ -195,7 +186,7 @@ async def page_events(
     record = await _record(broker, token)
     start = last_event_id(last_event, request.query_params.get("after"))
     return StreamingResponse(
-        event_stream(broker.sessions, record.session_id, start),
+        event_stream(broker, record.session_id, start),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

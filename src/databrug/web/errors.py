@@ -1,7 +1,8 @@
 """The error catalogue: every stable code the broker answers with, its HTTP status, and its message id.
 
-Features raise errors with a ``code``; only this module maps codes to HTTP. Messages come from the message
-catalogues (``messages/*.json``, key ``error.<code>``) so pages and API share one wording.
+Features raise errors with a ``code`` (all under ``databrug.errors.CodedError``); only this module maps codes
+to HTTP. Messages come from the message catalogues (``messages/*.json``, key ``error.<code>``) so pages and
+API share one wording; ``tests/unit/web/test_error_catalogue.py`` checks that every code raised is here.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "sealed_data_invalid": CatalogueEntry(400),
     "partner_mismatch": CatalogueEntry(403),
     "consent_required": CatalogueEntry(409),
+    # consent and delivery (consent/, delivery/): raised while the package is made and sealed
+    "consent_missing": CatalogueEntry(409),
+    "consent_invalid": CatalogueEntry(409),
+    "no_encryption_key": CatalogueEntry(502),
+    "package_too_large": CatalogueEntry(413),
+    "receipt_invalid": CatalogueEntry(400),
     # DigiD
     "digid_cancelled": CatalogueEntry(400),
     "digid_loa_too_low": CatalogueEntry(403),

@@ -1,8 +1,7 @@
-"""The provider API under /api/v1 (DESIGN §6): token, sessions, status, events, cancel, package, ack."""
+"""The /api/v1 provider API (docs/design.md §6): token, sessions, status, events, cancel, package, ack."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,12 +10,16 @@ from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from databrug.broker import Broker, BrokerError
+from databrug.broker import (
+    ACCESS_TOKEN_TTL_SECONDS,
+    Broker,
+    BrokerError,
+    SessionRecord,
+    read_basic_credentials,
+)
 from databrug.records import SourceName
 from databrug.records.schema import package_json_schema
-from databrug.registrations.access_tokens import DEFAULT_TTL_SECONDS, issue_access_token, read_access_token
-from databrug.registrations.credentials import RecentlyVerified, read_basic_credentials, verify_secret
-from databrug.sessions.model import SessionRecord
+from databrug.web.deps import BrokerDep
 from databrug.web.plain_route import PlainRoute
 from databrug.web.request_limits import DEFAULT_BODY_BYTES, SMALL_FORMS
 from databrug.web.sse import event_stream, last_event_id
@@ -56,16 +59,6 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-async def broker_of(request: Request) -> Broker:
-    # async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request
-    broker: Broker = request.app.state.broker
-    return broker
-
-
-BrokerDep = Annotated[Broker, Depends(broker_of)]
-_recently_verified = RecentlyVerified()
-
-
 async def provider_id(request: Request, broker: BrokerDep) -> str:
     return _provider_of(request, broker)
 
@@ -94,8 +87,8 @@ def _provider_of(request: Request, broker: Broker) -> str:
     scheme, _, token = (sent[0] if len(sent) == 1 else "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise BrokerError("unauthorised", "send an access token from /api/v1/token as a Bearer token")
-    found = read_access_token(broker.secret, token.strip())
-    if found is None or broker.registry.find(found) is None:
+    found = broker.provider_of_token(token.strip())
+    if found is None:
         raise BrokerError("unauthorised", "the access token is not valid or has expired")
     return found
 
@@ -201,17 +194,8 @@ async def token(
     client_secret: Annotated[str, Form()] = "",
 ) -> TokenResponse:
     client_id, client_secret = _client_credentials(request, client_id, client_secret)
-    provider = broker.registry.find(client_id)
-    if provider is None:
-        raise BrokerError("unauthorised", "unknown client or wrong secret")
-    if not _recently_verified.knows(provider.id, provider.credentials, client_secret):
-        # scrypt takes tens of ms of CPU: in a worker thread, so this process keeps serving others meanwhile
-        if not await asyncio.to_thread(verify_secret, provider.credentials, client_secret):
-            raise BrokerError("unauthorised", "unknown client or wrong secret")
-        _recently_verified.remember(provider.id, provider.credentials, client_secret)
-    return TokenResponse(
-        access_token=issue_access_token(broker.secret, provider.id), expires_in=DEFAULT_TTL_SECONDS
-    )
+    token = await broker.token_for_client(client_id, client_secret)
+    return TokenResponse(access_token=token, expires_in=ACCESS_TOKEN_TTL_SECONDS)
 
 
 def _client_credentials(request: Request, form_id: str, form_secret: str) -> tuple[str, str]:
@@ -243,7 +227,7 @@ async def create_session(request: Request, body: CreateSession) -> Response:
     )
     created = SessionCreated(
         id=record.session_id,
-        citizen_url=f"{broker.settings.broker_url()}/start?t={page_token.reveal()}",
+        citizen_url=f"{broker.settings.broker_url}/start?t={page_token.reveal()}",
         state=record.state.value,
         expires_at=record.expires_at,
     )
@@ -301,11 +285,11 @@ async def session_events(
     await broker.sessions.provider_session(session_id, provider)
     wants_stream = "text/event-stream" in request.headers.get("accept", "")
     if after is not None and not wants_stream:
-        events = await broker.sessions.store.events_after(session_id, after)
+        events = await broker.events_after(session_id, after)
         return JSONResponse([event.model_dump(mode="json", exclude_none=True) for event in events])
     start = last_event_id(last_event, str(after) if after is not None else None)
     return StreamingResponse(
-        event_stream(broker.sessions, session_id, start),
+        event_stream(broker, session_id, start),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

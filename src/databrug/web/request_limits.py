@@ -27,6 +27,8 @@ from databrug.broker import BrokerError
 DEFAULT_BODY_BYTES = 64 * 1024
 BODY_LIMIT_KEY = "databrug.body_limit"
 """Scope key: the body cap of this request, when a route raised it (``read_body``)."""
+RETURN_TO_KEY = "databrug.body_return_to"
+"""Scope key: the page a browser goes back to when this request's body is over its cap (``read_body``)."""
 
 
 class FormLimits(TypedDict, total=False):
@@ -111,10 +113,14 @@ class RequestBodyLimit:
                 raise
 
 
-async def read_body(request: Request, max_bytes: int) -> bytearray:
+async def read_body(request: Request, max_bytes: int, *, return_to: str | None = None) -> bytearray:
     """The whole body, up to ``max_bytes`` instead of the app's small cap (a route calls it after it has
-    checked the caller's credentials). One buffer, not kept on the request: the caller can let it go."""
+    checked the caller's credentials). One buffer, not kept on the request: the caller can let it go.
+    ``return_to``: where a browser is sent back when the body is over the cap (the refusal is still a 413
+    for a client that asks for JSON)."""
     request.scope[BODY_LIMIT_KEY] = max_bytes
+    if return_to is not None:
+        request.scope[RETURN_TO_KEY] = return_to
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)

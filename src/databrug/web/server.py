@@ -36,7 +36,6 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from databrug.config import Settings
 from databrug.web.i18n import DEFAULT, translate
 
 
@@ -50,14 +49,6 @@ class EdgeLimits:
     body_seconds: float = 60.0
     """A 4 MiB upload at 1 Mbit/s takes about 35 s."""
     keep_alive_seconds: int = 5
-
-    @classmethod
-    def of(cls, settings: Settings) -> EdgeLimits:
-        return cls(
-            head_seconds=settings.request_head_seconds,
-            body_seconds=settings.request_body_seconds,
-            keep_alive_seconds=settings.keep_alive_seconds,
-        )
 
 
 class _Refused(Exception):

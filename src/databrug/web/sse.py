@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from databrug.sessions.events import SessionEvent
-from databrug.sessions.service import SessionService
-from databrug.sessions.state import is_final
+from databrug.broker import Broker, SessionEvent, is_final
 
 KEEPALIVE_SECONDS = 15.0
 
@@ -25,10 +23,10 @@ def format_event(event: SessionEvent) -> str:
 
 
 async def event_stream(
-    sessions: SessionService, session_id: str, after: int, keepalive: float = KEEPALIVE_SECONDS
+    broker: Broker, session_id: str, after: int, keepalive: float = KEEPALIVE_SECONDS
 ) -> AsyncIterator[str]:
     yield "retry: 2000\n\n"
-    async with sessions.watch(session_id, after) as watch:
+    async with broker.watch(session_id, after) as watch:
         while True:
             try:
                 event = await watch.next(timeout=keepalive)

@@ -4,6 +4,9 @@ Authorization code flow only, PKCE with S256 required. Errors before the redirec
 after that they go back to the client as ``error`` + ``error_description`` + ``state`` (RFC 6749 §4.1.2.1).
 """
 
+# Over 400 lines on purpose: one OpenID provider's endpoints and their shared checks in reading order of
+# the flow (discovery, authorize, login, SMS, token, userinfo).
+
 from __future__ import annotations
 
 import base64

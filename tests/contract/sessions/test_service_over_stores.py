@@ -8,8 +8,9 @@ import asyncio
 from databrug.sessions.clock import ManualClock
 from databrug.sessions.events import EventType, SessionEvent
 from databrug.sessions.sealing import new_session_key
-from databrug.sessions.service import SessionService, SessionWatch
+from databrug.sessions.service import SessionService
 from databrug.sessions.state import SessionState
+from databrug.sessions.watch import SessionWatch
 
 from .conftest import Stores
 
@@ -26,13 +27,13 @@ async def test_the_page_follows_a_phone_served_by_another_process(stores: Stores
     phone_side = SessionService(stores.b, clock)
     record, page = await page_side.create_session("gemeentepolis-demo", "APP-1", ["uwv", "mijnoverheid"])
     await page_side.open_page(page)
-    qr, _ = await page_side.issue_pairing(page)
+    qr = (await page_side.pairing.issue(page)).token
 
     async with page_side.watch(record.session_id, after_seq=2) as watch:
-        grant = await phone_side.pair(qr)
+        grant = await phone_side.pairing.pair(qr)
         assert (await next_event(watch)).type is EventType.PAIRING_SCANNED
 
-        await page_side.confirm_pairing(page, grant.code)
+        await page_side.pairing.confirm(page, grant.code)
         assert (await next_event(watch)).type is EventType.PAIRED
 
         app = await phone_side.app_session(grant.app_token)
@@ -56,7 +57,7 @@ async def test_a_reconnecting_page_resumes_after_its_last_event_id(stores: Store
     service = SessionService(stores.a, clock)
     other = SessionService(stores.b, clock)
     _, page = await service.create_session("p", "r", ["uwv"])
-    app = await other.app_session(await other.start_on_phone(page))
+    app = await other.app_session(await other.pairing.start_on_phone(page))
     await other.mark_authenticated(app, "applicant", "midden")  # seq 3
 
     async with service.watch(app.session_id, after_seq=2) as watch:
@@ -73,7 +74,7 @@ async def test_concurrent_progress_from_two_processes_is_all_counted(stores: Sto
     _, page = await one.create_session(
         "p", "r", ["uwv", "mijnoverheid", "belastingdienst", "mijnpensioenoverzicht"]
     )
-    app = await one.app_session(await one.start_on_phone(page))
+    app = await one.app_session(await one.pairing.start_on_phone(page))
     await one.mark_authenticated(app, "applicant", "midden")
     sources = app.record.sources
 
@@ -95,7 +96,7 @@ async def test_sealed_data_survives_the_store_and_expiry_drops_it(stores: Stores
     clock = ManualClock()
     service = SessionService(stores.a, clock)
     _, page = await service.create_session("p", "r", ["uwv"])
-    app = await service.app_session(await service.start_on_phone(page))
+    app = await service.app_session(await service.pairing.start_on_phone(page))
     key = new_session_key()
     await service.mark_authenticated(app, "applicant", "midden")
     await service.save_collected(app, key, "applicant", "uwv", b"PLANTED-MARKER records")
@@ -113,11 +114,11 @@ async def test_a_store_dump_holds_no_token_in_clear(stores: Stores) -> None:
     clock = ManualClock()
     service = SessionService(stores.a, clock)
     _, page = await service.create_session("p", "r", ["uwv"])
-    qr, _ = await service.issue_pairing(page)
-    grant = await service.pair(qr)
-    fresh_qr, _ = await service.issue_pairing(page)  # a refresh, then a second, confirmed pairing
-    second = await service.pair(fresh_qr)
-    await service.confirm_pairing(page, second.code)
+    qr = (await service.pairing.issue(page)).token
+    grant = await service.pairing.pair(qr)
+    fresh_qr = (await service.pairing.issue(page)).token  # a refresh, then a second, confirmed pairing
+    second = await service.pairing.pair(fresh_qr)
+    await service.pairing.confirm(page, second.code)
 
     dumped = await stores.dump()
 

@@ -31,12 +31,12 @@ from tests.support.pdf_bombs import (
     written_bytes,
 )
 
-from databrug.collection.runner import Collector
+from databrug.broker.collect import Collector
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import ParseContext
 from databrug.sources.pdf_worker import pdf_workers
 from databrug.sources.upload import parse_upload
-from databrug.sources.uwv.parser import PARSER, extract_pages
+from databrug.sources.uwv.parser_verzekeringsbericht import PARSER, extract_pages
 
 GOLDEN = Path(__file__).parents[2] / "golden" / "uwv" / "pdf" / "long-history-with-car.pdf"
 REFUSAL_SECONDS = 2.0

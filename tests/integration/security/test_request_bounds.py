@@ -24,6 +24,7 @@ from tests.support.broker_processes import DATABRUG, broker_process, free_port
 from tests.support.hostile_http import MIB, Answer, Watch, chunked, exchange, repeated, request_head, watching
 from tests.support.stepwise_citizen import PhoneCitizen
 
+from databrug.cli import edge_limits
 from databrug.config import Settings
 from databrug.provider_demo.web.webhook import MAX_WEBHOOK_BYTES
 from databrug.provisioning import provision_provider_demo, provision_robot
@@ -96,7 +97,7 @@ def test_the_bounds_are_those_of_the_design() -> None:
     assert (limits.max_head_bytes, limits.max_url_bytes, limits.max_header_count) == (32_768, 8_192, 100)
     assert (settings.request_head_seconds, settings.request_body_seconds) == (10.0, 60.0)
     assert settings.keep_alive_seconds == 5
-    assert EdgeLimits.of(settings) == limits
+    assert edge_limits(settings) == limits
     assert DEFAULT_BODY_BYTES == 64 * 1024
     assert UPLOAD_DOCUMENT_BYTES <= 4 * MIB
     assert UPLOAD_BODY_BYTES - UPLOAD_DOCUMENT_BYTES <= 64 * 1024
@@ -254,6 +255,23 @@ async def test_an_oversized_upload_is_refused_and_a_normal_one_works(
         assert (answer.status, answer.code) == (413, "payload_too_large"), (framing, answer)
         assert answer.sent < UPLOAD_BODY_BYTES + 16 * MIB, framing
         assert_bounded(watch, answer)
+
+    # A browser is sent back to that source with the refusal shown there, and nothing was kept
+    browser_head = {k: v for k, v in headers.items() if k != "Accept"} | {"Accept": "text/html"}
+    with watching(broker.pid, broker.temp_dir) as watch:
+        answer = await asyncio.to_thread(
+            exchange,
+            broker.port,
+            request_head("POST", path, {**browser_head, "Content-Length": str(too_big)}),
+            chain([_multipart_head(boundary)], repeated(too_big)),
+        )
+    assert answer.status == 303, answer
+    back = "/app/sources?upload_error=payload_too_large&source=mijnpensioenoverzicht#mijnpensioenoverzicht"
+    assert answer.headers["location"] == back
+    assert_bounded(watch, answer)
+    page = await citizen.get(back.split("#")[0])
+    assert "upload-error" in page.texts, page.texts.keys()
+    assert citizen.sources()["mijnpensioenoverzicht"].status != "done"
 
     # The citizen's own download, padded to the cap (Starlette spooled a part over 1 MB to disk)
     document = render_pensioenoverzicht(CATALOGUE[PERSONA].applicant, "xml")

@@ -54,7 +54,7 @@ def env() -> Env:
 
 async def paired(env: Env, partner_mode: PartnerMode = "off") -> tuple[AppSession, PageToken]:
     _, page = await env.service.create_session(PROVIDER, "APP-7", SOURCES, partner_mode=partner_mode)
-    app = await env.service.app_session(await env.service.start_on_phone(page))
+    app = await env.service.app_session(await env.service.pairing.start_on_phone(page))
     return app, page
 
 
@@ -196,7 +196,7 @@ async def test_consent_needs_review_and_a_logged_in_person(env: Env) -> None:
 
 async def test_sealed_data_needs_the_apps_key_and_is_dropped_on_cancel(env: Env) -> None:
     _, page = await env.service.create_session(PROVIDER, "APP-7", SOURCES)
-    app_token = await env.service.start_on_phone(page)
+    app_token = await env.service.pairing.start_on_phone(page)
     app = await env.service.app_session(app_token)
     key = new_session_key()
     await env.service.mark_authenticated(app, "applicant", "midden")
@@ -216,7 +216,7 @@ async def test_sealed_data_needs_the_apps_key_and_is_dropped_on_cancel(env: Env)
 
 async def test_an_idle_session_expires_and_its_data_is_dropped(env: Env) -> None:
     _, page = await env.service.create_session(PROVIDER, "APP-8", SOURCES)
-    app_token = await env.service.start_on_phone(page)
+    app_token = await env.service.pairing.start_on_phone(page)
     app = await env.service.app_session(app_token)
     await env.service.mark_authenticated(app, "applicant", "midden")
     await env.service.save_collected(app, new_session_key(), "applicant", "uwv", b"records")
@@ -302,22 +302,6 @@ async def test_rate_limits_raise_after_the_limit(env: Env) -> None:
     with pytest.raises(RateLimited) as raised:
         await env.service.check_rate("confirm:203.0.113.7", limit=3, window_seconds=60)
     assert raised.value.retry_after_seconds == 60
-
-
-async def test_the_expiry_sweep_runs_in_the_background(env: Env) -> None:
-    app, _ = await paired(env)
-    env.clock.advance(SETTINGS.idle_timeout_seconds + 1)
-    sweeper = asyncio.create_task(env.service.run_expiry(interval_seconds=0.01))
-    try:
-        for _ in range(100):
-            record = await env.store.get(app.session_id)
-            if record is not None and record.state is SessionState.EXPIRED:
-                break
-            await asyncio.sleep(0.01)
-    finally:
-        sweeper.cancel()
-    assert record is not None
-    assert record.state is SessionState.EXPIRED
 
 
 @pytest.mark.parametrize("code", ["Jansen, 999990019 not found", "", "x" * 65])

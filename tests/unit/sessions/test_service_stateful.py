@@ -19,8 +19,9 @@ from databrug.records import Role, SourceName
 from databrug.sessions.clock import ManualClock
 from databrug.sessions.errors import SessionError
 from databrug.sessions.memory import MemorySessionStore
+from databrug.sessions.pairing import IssuedPairing, PairingGrant
 from databrug.sessions.sealing import new_session_key
-from databrug.sessions.service import AppSession, PairingGrant, SessionService, SessionSettings
+from databrug.sessions.service import AppSession, SessionService, SessionSettings
 from databrug.sessions.state import FINAL_STATES, TRANSITIONS, SessionState
 from databrug.sessions.tokens import AppToken, PairingToken
 
@@ -68,9 +69,9 @@ class SessionMachine(RuleBasedStateMachine):
 
     @rule()
     def issue_pairing(self) -> None:
-        result = self.attempt(self.service.issue_pairing(self.page))
-        if isinstance(result, tuple):
-            self.qr.append(result[0])
+        result = self.attempt(self.service.pairing.issue(self.page))
+        if isinstance(result, IssuedPairing):
+            self.qr.append(result.token)
 
     @rule(data=st.data(), right=st.booleans())
     def confirm(self, data: st.DataObject, right: bool) -> None:
@@ -78,14 +79,14 @@ class SessionMachine(RuleBasedStateMachine):
             return
         grant = data.draw(st.sampled_from(self.grants))
         code = grant.code if right else f"{(int(grant.code) + 1) % 10**6:06d}"
-        result = self.attempt(self.service.confirm_pairing(self.page, code))
+        result = self.attempt(self.service.pairing.confirm(self.page, code))
         if not isinstance(result, SessionError):
             assert right
             self.confirmed = grant.app_token
 
     @rule()
     def start_on_phone(self) -> None:
-        result = self.attempt(self.service.start_on_phone(self.page))
+        result = self.attempt(self.service.pairing.start_on_phone(self.page))
         if isinstance(result, AppToken):
             self.confirmed = result
 
@@ -97,7 +98,7 @@ class SessionMachine(RuleBasedStateMachine):
             self.scan_token(data.draw(st.sampled_from(self.qr)))
 
     def scan_token(self, token: PairingToken) -> None:
-        result = self.attempt(self.service.pair(token))
+        result = self.attempt(self.service.pairing.pair(token))
         if isinstance(result, PairingGrant):
             self.grants.append(result)
 
@@ -135,7 +136,7 @@ class SessionMachine(RuleBasedStateMachine):
         state = self.run(self.service.provider_session(self.session_id, "p")).state
         if state in (S.CREATED, S.OPENED):
             if self.grants:
-                self.attempt(self.service.confirm_pairing(self.page, self.grants[-1].code))
+                self.attempt(self.service.pairing.confirm(self.page, self.grants[-1].code))
                 self.confirmed = self.grants[-1].app_token
             elif self.qr:
                 self.scan_token(self.qr[-1])

@@ -1,4 +1,4 @@
-"""The transition table matches DESIGN §4, edge by edge."""
+"""The transition table matches docs/design.md §4, edge by edge."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from databrug.sessions.errors import InvalidTransition, SessionError
 from databrug.sessions.state import FINAL_STATES, TRANSITIONS, SessionState, can_transition, transition
 
-# DESIGN §4, written out by hand: the journey, the optional partner detour, the same-state re-entries
+# docs/design.md §4, written out by hand: the journey, the optional partner detour, the same-state re-entries
 # of collecting (retries), and the three endings from every non-final state.
 JOURNEY = [
     ("created", "opened"),

@@ -83,11 +83,17 @@ def test_a_worker_past_the_time_bound_is_killed_and_replaced(pool: PdfTextWorker
     assert len(pool.page_texts(GOLDEN.read_bytes(), LIMITS)) == 3
 
 
-def test_a_worker_out_of_memory_dies_alone(pool: PdfTextWorkers) -> None:
-    with pytest.raises(PdfRefusal) as caught:
-        pool.page_texts(nested_forms(), LIMITS)
-    assert caught.value.reason == "too_much_memory"
-    assert len(pool.page_texts(GOLDEN.read_bytes(), LIMITS)) == 3
+def test_a_worker_out_of_memory_dies_alone() -> None:
+    # A time limit the memory bomb cannot reach first, even on a loaded machine (with the fixture's 0.5 s it
+    # was sometimes stopped as too slow before it had allocated its 64 MiB)
+    pool = PdfTextWorkers(seconds=20, memory_bytes=64 * 1024 * 1024)
+    try:
+        with pytest.raises(PdfRefusal) as caught:
+            pool.page_texts(nested_forms(), LIMITS)
+        assert caught.value.reason == "too_much_memory"
+        assert len(pool.page_texts(GOLDEN.read_bytes(), LIMITS)) == 3
+    finally:
+        pool.close()
 
 
 def test_a_neighbour_is_served_while_one_worker_is_stuck(pool: PdfTextWorkers) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import pytest
 
 from databrug.records import DocumentType
-from databrug.sources.belastingdienst.located_xml import MAX_TEXT
+from databrug.sources.belastingdienst.xml_elements import MAX_TEXT
+from databrug.sources.connectors import all_parsers, by_document_type
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import (
     MAX_JSON_NUMBER_CHARS,
@@ -23,7 +24,6 @@ from databrug.sources.parsing import (
     MAX_XML_ELEMENTS,
     ParseContext,
 )
-from databrug.sources.registry import all_parsers, by_document_type
 
 JSON_TYPES: tuple[DocumentType, ...] = (
     "toeslagen",

@@ -24,7 +24,7 @@ async def test_status_json_matches_the_model_through_a_session() -> None:
         "provider", "CASE-1", ["mijnoverheid", "uwv", "belastingdienst"], partner_mode="optional"
     )
     same_document(record)
-    app = await service.app_session(await service.start_on_phone(page))
+    app = await service.app_session(await service.pairing.start_on_phone(page))
     same_document(app.record)
     await service.mark_authenticated(app, "applicant", "substantieel")
     await service.source_started(app, "applicant", "mijnoverheid")

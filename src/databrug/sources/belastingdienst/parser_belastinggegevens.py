@@ -27,7 +27,7 @@ from databrug.records import (
     WageStatement,
     is_valid_bsn,
 )
-from databrug.sources.belastingdienst.located_xml import Node, Problems, load_tree
+from databrug.sources.belastingdienst.xml_elements import Node, Problems, load_tree
 from databrug.sources.parsing import ParseContext, ParsedDocument, Parser, make_entry
 
 _R = TypeVar("_R", bound=Record)

@@ -7,7 +7,6 @@ Errors are located by JSON path (``$.toeslagen[1].bedragPerMaand``, 0-based) and
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -16,19 +15,8 @@ from pydantic import ValidationError
 
 from databrug.records import Allowance, DocumentType, Incomes, SourceName, Subject
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.parsing import (
-    MAX_DOCUMENT_BYTES,
-    MAX_JSON_NUMBER_CHARS,
-    MAX_JSON_VALUES,
-    JsonNumberTooLong,
-    ParseContext,
-    ParsedDocument,
-    Parser,
-    json_decimal,
-    json_integer,
-    json_values_at_most,
-    make_entry,
-)
+from databrug.sources.parsing import ParseContext, ParsedDocument, Parser, make_entry
+from databrug.sources.reading.json import read_json
 
 MAX_ALLOWANCES = 1000
 _HEAD = re.compile(rb'^\s*\{[^\x00]{0,2048}?"toeslagen"\s*:')
@@ -40,10 +28,6 @@ KINDS = {
     "KINDEROPVANGTOESLAG": "kinderopvangtoeslag",
 }
 STATUSES = {"VOORSCHOT": "voorschot", "DEFINITIEVE_BEREKENING": "definitief"}
-
-
-class _Duplicate(ValueError):
-    pass
 
 
 class ToeslagenParser:
@@ -58,7 +42,7 @@ class ToeslagenParser:
 
     def parse(self, data: bytes, context: ParseContext) -> ParsedDocument:
         located = _Located(context.filename)
-        document = _load(data, located)
+        document = read_json(data, located.fail)
         entry = make_entry(
             data=data,
             context=context,
@@ -87,46 +71,6 @@ class _Located:
 
     def fail(self, location: str, expected: str) -> NoReturn:
         raise DocumentInvalid("belastingdienst", "toeslagen", location, expected, self.filename)
-
-
-def _load(data: bytes, located: _Located) -> Any:
-    if len(data) > MAX_DOCUMENT_BYTES:
-        located.fail("document", f"at most {MAX_DOCUMENT_BYTES} bytes")
-    if json_values_at_most(data) > MAX_JSON_VALUES:
-        located.fail("document", f"at most {MAX_JSON_VALUES} JSON values (members and items)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        located.fail(f"byte {exc.start}", "UTF-8 text")
-    try:
-        return json.loads(
-            text,
-            parse_float=json_decimal,
-            parse_int=json_integer,
-            parse_constant=_refuse_constant,
-            object_pairs_hook=_unique_keys,
-        )
-    except json.JSONDecodeError as exc:
-        located.fail(f"line {exc.lineno}, column {exc.colno}", "valid JSON")
-    except JsonNumberTooLong:
-        located.fail("document", f"JSON numbers of at most {MAX_JSON_NUMBER_CHARS} characters")
-    except _Duplicate:
-        located.fail("document", "each key at most once per object")
-    except (ValueError, ArithmeticError, RecursionError):
-        # ValueError: NaN/Infinity, or an integer too long to convert; ArithmeticError: an exponent beyond
-        # Decimal's range (decimal.InvalidOperation, 1e+3030830830830830830); RecursionError: absurd nesting.
-        located.fail("document", "valid JSON with finite numbers and modest nesting")
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError("NaN and Infinity are not amounts")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise _Duplicate("duplicate key")
-    return result
 
 
 def _allowance(item: Any, path: str, source_ref: str, located: _Located) -> Allowance:

@@ -1,14 +1,10 @@
-"""Reading a hostile JSON document with located errors: every failure is a DocumentInvalid with a JSON path.
+"""Typed accessors over a MijnOverheid JSON document, loaded by ``reading.json``: every failure is located.
 
-Bounded: size (MAX_DOCUMENT_BYTES), values (MAX_JSON_VALUES, counted before parsing), nesting depth
-(MAX_JSON_DEPTH), strict UTF-8, no NaN/Infinity, numbers of at most MAX_JSON_NUMBER_CHARS characters, those
-with a fraction as Decimal (never float).
-Messages name the path and the rule, never a value.
+Every failure is a DocumentInvalid with a JSON path; messages name the path and the rule, never a value.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
@@ -17,24 +13,14 @@ from pydantic import BaseModel, ValidationError
 
 from databrug.records import DocumentType, SourceName
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.parsing import (
-    MAX_DOCUMENT_BYTES,
-    MAX_JSON_NUMBER_CHARS,
-    MAX_JSON_VALUES,
-    JsonNumberTooLong,
-    json_decimal,
-    json_integer,
-    json_values_at_most,
-)
+from databrug.sources.parsing import MAX_JSON_DEPTH
+from databrug.sources.reading.json import read_json
 
-MAX_JSON_DEPTH = 32
+__all__ = ["MAX_ARRAY_ITEMS", "MAX_JSON_DEPTH", "JsonDocument"]
+
 MAX_ARRAY_ITEMS = 1000
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def _no_constant(name: str) -> NoReturn:
-    raise ValueError("NaN and Infinity are not JSON")
 
 
 class JsonDocument:
@@ -48,45 +34,11 @@ class JsonDocument:
     def invalid(self, path: str, expected: str) -> DocumentInvalid:
         return DocumentInvalid(self.source, self.document_type, path, expected, self.filename)
 
-    def load(self, data: bytes) -> Any:
-        if not isinstance(data, bytes | bytearray):
-            raise self.invalid("$", "the document as bytes")
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise self.invalid("$", f"at most {MAX_DOCUMENT_BYTES} bytes")
-        if json_values_at_most(data) > MAX_JSON_VALUES:
-            raise self.invalid("$", f"at most {MAX_JSON_VALUES} JSON values (members and items)")
-        try:
-            text = bytes(data).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise self.invalid(f"byte {exc.start}", "UTF-8 text") from None
-        text = text.removeprefix("\ufeff")  # a byte order mark from an editor or a Windows download
-        try:
-            value = json.loads(
-                text, parse_float=json_decimal, parse_int=json_integer, parse_constant=_no_constant
-            )
-        except json.JSONDecodeError as exc:
-            raise self.invalid(f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
-        except JsonNumberTooLong:
-            raise self.invalid("$", f"JSON numbers of at most {MAX_JSON_NUMBER_CHARS} characters") from None
-        except RecursionError:
-            raise self.invalid("$", f"JSON nested at most {MAX_JSON_DEPTH} levels deep") from None
-        except (ValueError, ArithmeticError):
-            # Integers beyond the interpreter's digit limit, NaN/Infinity; decimal.InvalidOperation (an
-            # ArithmeticError) for an exponent beyond Decimal's range, e.g. 1e+3030830830830830830.
-            raise self.invalid("$", "JSON numbers of sensible size, no NaN or Infinity") from None
-        self._check_depth(value)
-        return value
+    def fail(self, location: str, expected: str) -> NoReturn:
+        raise self.invalid(location, expected)
 
-    def _check_depth(self, value: Any) -> None:
-        stack: list[tuple[Any, int]] = [(value, 1)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > MAX_JSON_DEPTH:
-                raise self.invalid(_too_deep(value), f"JSON nested at most {MAX_JSON_DEPTH} levels deep")
-            if isinstance(node, dict):
-                stack.extend((child, depth + 1) for child in node.values())
-            elif isinstance(node, list):
-                stack.extend((child, depth + 1) for child in node)
+    def load(self, data: bytes) -> Any:
+        return read_json(data, self.fail)
 
     # -- structure ---------------------------------------------------------------------------------------
 
@@ -170,17 +122,3 @@ class JsonDocument:
             rule = error["type"]
             expected = f"a valid {model.__name__}" + (f" ({where}: {rule})" if where else f" ({rule})")
             raise self.invalid(path, expected) from None
-
-
-def _too_deep(value: Any) -> str:
-    """The path of the first value nested too deep; paths are only built once the document is refused."""
-    stack: list[tuple[Any, int, str]] = [(value, 1, "$")]
-    while stack:
-        node, depth, path = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            return path
-        if isinstance(node, dict):
-            stack.extend((child, depth + 1, f"{path}.{key}") for key, child in node.items())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1, f"{path}[{i}]") for i, child in enumerate(node))
-    return "$"

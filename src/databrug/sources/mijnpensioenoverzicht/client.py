@@ -7,7 +7,7 @@ from typing import Literal
 import httpx
 
 from databrug.sources.http import DEFAULT_POLICY, RetryPolicy, fetch
-from databrug.sources.mijnpensioenoverzicht.parser import MEDIA_TYPES
+from databrug.sources.mijnpensioenoverzicht.parser_pensioenoverzicht import MEDIA_TYPES
 
 DOWNLOAD_PATH = "/mijnpensioenoverzicht/api/download"
 

@@ -18,7 +18,7 @@ class UwvClient:
         self._policy = policy
 
     async def fetch_verzekeringsbericht(self, token: str) -> bytes:
-        """The PDF as the portal serves it; read it with ``databrug.sources.uwv.parser.PARSER``."""
+        """The PDF as the portal serves it; read it with ``uwv.parser_verzekeringsbericht.PARSER``."""
         return await fetch(
             self._http,
             "GET",

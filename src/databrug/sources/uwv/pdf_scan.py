@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from databrug.sources.parsing import MAX_PDF_DECODED_BYTES, MAX_PDF_OBJECTS
-from databrug.sources.uwv.layout import Fail
+from databrug.sources.uwv.pdf_text import Fail
 
 __all__ = ["RawPdf", "check_raw_pdf", "streams_terminated"]
 

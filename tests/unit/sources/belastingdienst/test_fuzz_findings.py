@@ -28,4 +28,4 @@ def test_an_exponent_beyond_decimal_range_is_a_located_error() -> None:
     document = b'{"toeslagen": [{"soort": "ZORGTOESLAG", "bedragPerMaand": 1e+3030830830830830830}]}'
     with pytest.raises(DocumentInvalid) as caught:
         TOESLAGEN_PARSER.parse(document, ParseContext())
-    assert caught.value.location == "document"
+    assert caught.value.location == "$"

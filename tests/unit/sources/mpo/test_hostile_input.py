@@ -12,7 +12,7 @@ from lxml import etree
 
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.mijnpensioenoverzicht import PARSER
-from databrug.sources.mijnpensioenoverzicht.reader import MAX_LIST_ITEMS
+from databrug.sources.mijnpensioenoverzicht.overview import MAX_LIST_ITEMS
 from databrug.sources.parsing import MAX_DOCUMENT_BYTES, MAX_JSON_VALUES, ParseContext
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "mpo"

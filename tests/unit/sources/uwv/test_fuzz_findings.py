@@ -10,7 +10,7 @@ from fpdf import FPDF
 
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import ParseContext
-from databrug.sources.uwv.parser import PARSER, extract_pages
+from databrug.sources.uwv.parser_verzekeringsbericht import PARSER, extract_pages
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "uwv" / "pdf" / "long-history-with-car.pdf"
 

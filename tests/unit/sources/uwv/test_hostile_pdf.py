@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import MAX_DOCUMENT_BYTES, MAX_PDF_PAGES, ParseContext
-from databrug.sources.uwv.parser import PARSER, VerzekeringsberichtParser
+from databrug.sources.uwv.parser_verzekeringsbericht import PARSER, VerzekeringsberichtParser
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "uwv" / "pdf" / "long-history-with-car.pdf"
 CONTEXT = ParseContext(filename="upload.pdf")

@@ -19,7 +19,7 @@ from tests.unit.sources.uwv.uwv_citizens import HAND_BUILT, citizen
 
 from databrug.records import IncomeRelation, WagePeriod
 from databrug.sources.parsing import ParseContext
-from databrug.sources.uwv.parser import PARSER
+from databrug.sources.uwv.parser_verzekeringsbericht import PARSER
 from databrug_sandbox.documents.uwv import render_verzekeringsbericht
 from databrug_sandbox.personas.model import SANDBOX_REF, Citizen
 

@@ -13,8 +13,8 @@ from tests.support.pdf_bombs import nested_forms, pages_sharing, pdf, repeated_t
 
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import MAX_PDF_DECODED_BYTES, MAX_PDF_OBJECTS
-from databrug.sources.uwv.layout import invalid
 from databrug.sources.uwv.pdf_scan import check_raw_pdf
+from databrug.sources.uwv.pdf_text import invalid
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "uwv" / "pdf"
 SPACES_OVER_BUDGET = b" " * (MAX_PDF_DECODED_BYTES + 1)

@@ -9,7 +9,7 @@ from tests.support.records import strip_refs
 
 from databrug.records import UWV_BENEFIT_PAYROLL_NUMBERS
 from databrug.sources.parsing import ParseContext
-from databrug.sources.uwv.parser import PARSER
+from databrug.sources.uwv.parser_verzekeringsbericht import PARSER
 from databrug_sandbox.documents.uwv import render_verzekeringsbericht
 from databrug_sandbox.personas.catalogue import CATALOGUE
 from databrug_sandbox.personas.generator import generate_household

@@ -15,7 +15,7 @@ import pytest
 
 from databrug.records import IncomeRelation
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.uwv.layout import invalid, parse_text
+from databrug.sources.uwv.pdf_text import invalid, parse_text
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "uwv" / "text"
 REF = "src-applicant-verzekeringsbericht"

@@ -1,0 +1,220 @@
+"""The broker: its wired parts, and the single door ``web/`` goes through. Each step of the journey lives in
+its own module (``collect``, ``review``, ``handover``; at rest: ``vault``); this class delegates to them.
+
+Framework-free: ``web/`` turns HTTP into calls on ``Broker`` and maps the stable error codes back to HTTP.
+Everything personal passes through here only in memory, sealed at rest under the citizen's session key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from joserfc.jwk import ECKey
+
+from databrug.broker import background
+from databrug.broker.collect import Collecting, Collector, not_collected
+from databrug.broker.handover import DeletionAnnouncer, Handover
+from databrug.broker.login import finish_login, recorded_level, start_login
+from databrug.broker.providers import authenticated, registered
+from databrug.broker.review import NextStep, PersonData, Reviewing
+from databrug.broker.vault import Collected, Vault
+from databrug.consent import ConsentReceipt, Language
+from databrug.delivery.receipts import public_jwks
+from databrug.delivery.webhooks import WebhookSender
+from databrug.identity.oidc import DigidClient
+from databrug.records import Document, Role, SourceEntry, SourceName, Subject
+from databrug.registrations.access_tokens import issue_access_token, read_access_token
+from databrug.registrations.credentials import RecentlyVerified
+from databrug.registrations.model import ProviderRegistration
+from databrug.registrations.store import ProviderRegistry
+from databrug.sessions.events import SessionEvent
+from databrug.sessions.model import SessionRecord
+from databrug.sessions.service import AppSession, SessionService
+from databrug.sessions.watch import SessionWatch
+
+
+@dataclass(frozen=True)
+class BrokerSettings:
+    """What the broker and its web skin read of the settings (``bootstrap`` reads ``config``, the broker
+    does not)."""
+
+    broker_url: str
+    """The broker's public base URL (links, DigiD redirect, pick-up URL)."""
+    digid_issuer_url: str
+    pairing_ttl_seconds: int = 120
+    pairing_attempts_per_minute: int = 30
+    sessions_per_minute: int = 600
+    expiry_sweep_seconds: float = 15.0
+    webhook_poll_seconds: float = 1.0
+    readiness_timeout_seconds: float = 2.0
+    access_log: bool = True
+
+
+@dataclass
+class Broker:
+    settings: BrokerSettings
+    sessions: SessionService
+    registry: ProviderRegistry
+    digid: DigidClient
+    collector: Collector
+    webhooks: WebhookSender
+    http: tuple[httpx.AsyncClient, ...]
+    """The outgoing HTTP clients (sources, DigiD, webhooks), closed with the app."""
+    secret: bytes
+    receipt_key: ECKey
+    vault: Vault = field(init=False)
+    announce_deletion: DeletionAnnouncer = field(init=False)
+    _review: Reviewing = field(init=False, repr=False)
+    _collecting: Collecting = field(init=False, repr=False)
+    _handover: Handover = field(init=False, repr=False)
+    _recently_verified: RecentlyVerified = field(default_factory=RecentlyVerified, repr=False)
+
+    def __post_init__(self) -> None:
+        self.vault = Vault(self.sessions)
+        self.announce_deletion = DeletionAnnouncer(self.registry, self.webhooks, self.receipt_key)
+        self._review = Reviewing(self.sessions, self.vault)
+        self._collecting = Collecting(self.sessions, self.registry, self.collector, self.vault)
+        self._handover = Handover(
+            self.sessions,
+            self.registry,
+            self.webhooks,
+            self._review,
+            self.vault,
+            self.announce_deletion,
+            self.settings.broker_url,
+        )
+
+    # -- providers
+
+    def provider(self, provider_id: str) -> ProviderRegistration:
+        return registered(self.registry, provider_id)
+
+    def issue_access_token(self, provider_id: str) -> str:
+        return issue_access_token(self.secret, provider_id)
+
+    async def token_for_client(self, client_id: str, secret: str) -> str:
+        """An access token for the provider whose id and secret these are (OAuth 2 client credentials)."""
+        provider = await authenticated(self.registry, self._recently_verified, client_id, secret)
+        return issue_access_token(self.secret, provider.id)
+
+    def provider_of_token(self, token: str) -> str | None:
+        """The registered provider an access token was issued to, while it is valid."""
+        found = read_access_token(self.secret, token)
+        return found if found is not None and self.registry.find(found) is not None else None
+
+    def receipt_keys(self) -> dict[str, Any]:
+        """The public keys that verify deletion receipts (a JWKS)."""
+        return public_jwks(self.receipt_key)
+
+    # -- logging in
+
+    async def start_login(self, role: Role) -> tuple[str, dict[str, Any]]:
+        return await start_login(self.digid, f"{self.settings.broker_url}/app/digid/callback", role)
+
+    async def finish_login(
+        self,
+        app: AppSession,
+        key: bytes,
+        params: dict[str, str],
+        pending: dict[str, Any] | None,
+        earlier: str | None,
+    ) -> tuple[Role, str, str, float]:
+        """Check the DigiD answer and who logged in, and record the login: (role, BSN, access token,
+        expiry). ``earlier`` is the BSN of the applicant's earlier login on this phone, if any."""
+        role, login = await finish_login(self.digid, params, pending)
+        await self._review.check_login(app, key, role, login.bsn, earlier)
+        await self.sessions.mark_authenticated(app, role, recorded_level(login))
+        return role, login.bsn, login.access_token, login.expires_at
+
+    # -- collecting
+
+    async def collect(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName, token: str, bsn: str
+    ) -> SessionRecord:
+        return await self._collecting.collect(app, key, role, source, token, bsn)
+
+    async def collect_all(self, app: AppSession, key: bytes, role: Role, token: str, bsn: str) -> None:
+        """Every source this person has not collected yet, concurrently (each through ``collect``)."""
+        await asyncio.gather(*(self.collect(app, key, role, s, token, bsn) for s in not_collected(app, role)))
+
+    async def upload(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName, data: bytes, bsn: str
+    ) -> str | None:
+        return await self._collecting.upload(app, key, role, source, data, bsn)
+
+    # -- reviewing
+
+    async def collected(
+        self, app: AppSession, key: bytes, role: Role, source: SourceName
+    ) -> Collected | None:
+        return await self._review.collected(app, key, role, source)
+
+    async def subject_data(
+        self, app: AppSession, key: bytes, role: Role, only: tuple[SourceName, ...] | None = None
+    ) -> tuple[Subject, list[SourceEntry], list[Document]]:
+        return await self._review.subject_data(app, key, role, only)
+
+    async def people(self, app: AppSession, key: bytes) -> list[PersonData]:
+        return await self._review.people(app, key)
+
+    async def expected_partner(self, app: AppSession, key: bytes) -> str | None:
+        return await self._review.expected_partner(app, key)
+
+    async def uploaded(self, app: AppSession, key: bytes, role: Role, source: SourceName) -> bool:
+        return await self._review.uploaded(app, key, role, source)
+
+    async def uploaded_sources(self, app: AppSession, key: bytes, role: Role) -> set[SourceName]:
+        return await self._review.uploaded_sources(app, key, role)
+
+    async def finish_sources(self, app: AppSession, key: bytes, applicant_step: bool) -> NextStep:
+        return await self._review.finish_sources(app, key, applicant_step)
+
+    # -- handing over
+
+    async def deliver(
+        self, app: AppSession, key: bytes, language: Language, consenting: list[Role]
+    ) -> tuple[SessionRecord, ConsentReceipt]:
+        return await self._handover.deliver(app, key, language, consenting)
+
+    async def consent_receipt(self, app: AppSession, key: bytes) -> bytes | None:
+        return await self.vault.load_receipt(app, key)
+
+    async def acknowledge(self, session_id: str, provider_id: str) -> str:
+        return await self._handover.acknowledge(session_id, provider_id)
+
+    # -- following a session
+
+    @asynccontextmanager
+    async def watch(self, session_id: str, after_seq: int = 0) -> AsyncIterator[SessionWatch]:
+        async with self.sessions.watch(session_id, after_seq) as watch:
+            yield watch
+
+    async def events_after(self, session_id: str, after_seq: int) -> list[SessionEvent]:
+        return await self.sessions.events_after(session_id, after_seq)
+
+    def now(self) -> datetime:
+        return self.sessions.clock.now()
+
+    # -- housekeeping
+
+    async def sweep(self) -> None:
+        await background.sweep(self.sessions)
+
+    async def store_reachable(self, timeout: float) -> bool:
+        try:
+            return await asyncio.wait_for(self.sessions.store.ping(), timeout)
+        except TimeoutError:
+            return False
+
+    async def close(self) -> None:
+        """End the parse workers and close the outgoing clients and the session store."""
+        self.collector.close()
+        for client in self.http:
+            await client.aclose()
+        await self.sessions.store.close()

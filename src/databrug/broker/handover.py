@@ -1,0 +1,147 @@
+"""Handing over: each person's consent and the package sealed to the provider, the provider's pick-up
+acknowledged, and a signed deletion receipt whenever the package is gone.
+
+Nothing is recorded before the step that can fail has succeeded: the package is built and sealed to the
+provider's key first, and only then is the consent recorded and the sealed package stored. A provider whose
+key cannot be used thus leaves the session in review, where the citizen can try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from joserfc.jwk import ECKey
+
+from databrug.broker.errors import BrokerError
+from databrug.broker.providers import registered
+from databrug.broker.review import Reviewing
+from databrug.broker.vault import Vault
+from databrug.consent import ConsentReceipt, Language, consent_receipt, make_consent
+from databrug.delivery.events import package_deleted, package_ready
+from databrug.delivery.jwe import SealedPackage, seal_package
+from databrug.delivery.package import build_package
+from databrug.delivery.receipts import DeletionReason, DeletionReceipt, sign_receipt
+from databrug.delivery.webhooks import WebhookSender
+from databrug.records import Document, ProviderRef, Role, SourceEntry, Subject
+from databrug.registrations.store import ProviderRegistry
+from databrug.sessions.model import SessionRecord
+from databrug.sessions.service import AppSession, SessionService
+
+
+def package_id_for(session_id: str) -> str:
+    """One package per session, so its id follows from the session id (the receipt needs it later)."""
+    return "pkg_" + session_id.removeprefix("ses_")
+
+
+class DeletionAnnouncer:
+    """A signed deletion receipt for a session's package, also sent to the provider's webhook."""
+
+    def __init__(self, registry: ProviderRegistry, webhooks: WebhookSender, receipt_key: ECKey) -> None:
+        self._registry = registry
+        self._webhooks = webhooks
+        self._receipt_key = receipt_key
+
+    async def __call__(
+        self, record: SessionRecord, reason: DeletionReason, ciphertext_sha256: str | None = None
+    ) -> str:
+        package_id = package_id_for(record.session_id)
+        receipt = DeletionReceipt(
+            session_id=record.session_id,
+            package_id=package_id,
+            provider_id=record.provider_id,
+            ciphertext_sha256=ciphertext_sha256 or record.package_sha256 or "0" * 64,
+            deleted_at=datetime.now(UTC),
+            reason=reason,
+        )
+        signed = sign_receipt(receipt, self._receipt_key)
+        provider = self._registry.find(record.provider_id)
+        if provider is not None and provider.webhook_url:
+            event = package_deleted(record.session_id, package_id, reason, signed)
+            await self._webhooks.enqueue(
+                provider.id, provider.webhook_url, event, datetime.now(UTC) + timedelta(hours=1)
+            )
+        return signed
+
+
+class Handover:
+    """Deliver and acknowledge, over the session service, the review step, the vault and the webhooks."""
+
+    def __init__(
+        self,
+        sessions: SessionService,
+        registry: ProviderRegistry,
+        webhooks: WebhookSender,
+        review: Reviewing,
+        vault: Vault,
+        deletions: DeletionAnnouncer,
+        broker_url: str,
+    ) -> None:
+        self._sessions = sessions
+        self._registry = registry
+        self._webhooks = webhooks
+        self._review = review
+        self._vault = vault
+        self._deletions = deletions
+        self._broker_url = broker_url
+
+    async def deliver(
+        self, app: AppSession, key: bytes, language: Language, consenting: list[Role]
+    ) -> tuple[SessionRecord, ConsentReceipt]:
+        """Build the package and seal it to the provider; then record each person's consent, store the sealed
+        package, queue the webhook and keep the citizen's consent receipt."""
+        provider = registered(self._registry, app.record.provider_id)
+        ref = ProviderRef(id=provider.id, name=provider.display_name)
+        roles: list[Role] = [r for r in ("applicant", "partner") if r in app.record.subjects]
+        if sorted(consenting) != sorted(roles):
+            raise BrokerError("consent_required", "everyone who logged in must consent to their own data")
+        now = datetime.now(UTC)
+        subjects: list[Subject] = []
+        entries: list[SourceEntry] = []
+        documents: list[Document] = []
+        consents = []
+        for role in roles:
+            subject, mine, originals = await self._review.subject_data(app, key, role)
+            if not mine:
+                raise BrokerError("consent_required", "there is no data to send for this person")
+            subjects.append(subject)
+            entries.extend(mine)
+            documents.extend(originals)
+            consents.append(make_consent(subject, mine, ref, language, now))
+        package = build_package(
+            ref,
+            app.record.reference,
+            subjects,
+            entries,
+            consents,
+            documents,
+            include_documents=provider.want_documents,
+            package_id=package_id_for(app.session_id),
+        )
+        sealed = await asyncio.to_thread(seal_package, package, provider.encryption_jwks)
+        for role in roles:
+            await self._sessions.consent(app, role)
+        record = await self._sessions.store_package(app.session_id, sealed.compact.encode("ascii"))
+        receipt = consent_receipt(app.session_id, package, now)
+        await self._announce_package(record, package.package_id, sealed)
+        del package, subjects  # the plaintext goes out of scope here; only the JWE remains
+        await self._vault.save_receipt(app, key, receipt)
+        return record, receipt
+
+    async def _announce_package(self, record: SessionRecord, package_id: str, sealed: SealedPackage) -> None:
+        provider = registered(self._registry, record.provider_id)
+        if not provider.webhook_url:
+            return
+        expires_at = datetime.now(UTC) + timedelta(seconds=provider.pickup_window_seconds)
+        pickup = f"{self._broker_url}/api/v1/sessions/{record.session_id}/package"
+        event = package_ready(record.session_id, package_id, sealed, pickup, expires_at)
+        await self._webhooks.enqueue(provider.id, provider.webhook_url, event, expires_at)
+
+    async def acknowledge(self, session_id: str, provider_id: str) -> str:
+        """The provider has the package: delete the ciphertext and return a signed deletion receipt."""
+        ciphertext = await self._sessions.load_package(session_id, provider_id)
+        if ciphertext is None:
+            raise BrokerError("package_not_ready", "there is no package to acknowledge")
+        record = await self._sessions.acknowledge(session_id, provider_id)
+        return await self._deletions(record, "acknowledged", hashlib.sha256(ciphertext).hexdigest())
