@@ -43,7 +43,7 @@ lint: install ## ruff check and format check
 	$(BIN)/ruff format --check $(CODE)
 
 typecheck: install ## mypy --strict
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests bench
 
 imports: install ## the import rules (import-linter contracts in pyproject.toml)
 	$(BIN)/lint-imports

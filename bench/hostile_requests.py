@@ -39,11 +39,11 @@ from bench.support import (
     server_process,
     workdir,
 )
+from databrug.broker.collect import UPLOAD_DOCUMENT_BYTES
 from databrug.config import Settings
 from databrug.provisioning import provision_provider_demo
 from databrug.robot.setup import load_personas
 from databrug.sdk import DatabrugClient
-from databrug.web.phone import UPLOAD_DOCUMENT_BYTES
 from databrug_sandbox.documents.mpo import render_pensioenoverzicht
 from databrug_sandbox.personas.catalogue import CATALOGUE
 

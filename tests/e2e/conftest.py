@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from tests.e2e.camera import blank_y4m
 from tests.e2e.screens import TIMEOUT_MS, Shots, phone_options
@@ -28,7 +29,14 @@ BASE_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "nl-NL"}
+
+
+class _DesktopOptions(TypedDict):
+    viewport: ViewportSize
+    locale: str
+
+
+DESKTOP: _DesktopOptions = {"viewport": {"width": 1280, "height": 900}, "locale": "nl-NL"}
 
 
 @pytest.fixture(scope="session")

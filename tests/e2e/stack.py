@@ -21,6 +21,7 @@ from databrug.bootstrap import build_broker
 from databrug.broker import Broker
 from databrug.config import Settings
 from databrug.provisioning import register
+from databrug.records import SourceName
 from databrug.registrations.model import Branding
 from databrug.registrations.store import ProviderRegistry
 from databrug.robot.journey import Persona
@@ -31,7 +32,7 @@ from databrug_sandbox.server import SandboxServer, SandboxSettings
 
 PROVIDER_ID = "woonstichting-e2e"
 PROVIDER_NAME = "Woonstichting Voorbeeld"
-OPTIONAL_SOURCE = "mijnpensioenoverzicht"
+OPTIONAL_SOURCE: SourceName = "mijnpensioenoverzicht"
 BRAND_COLOUR = "#0b5d4b"  # the provider's own colour (dark green; white text on it passes AA)
 T = TypeVar("T")
 

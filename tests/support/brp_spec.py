@@ -38,7 +38,8 @@ def _discriminator(
         return
     _active.add(key)
     try:
-        yield from validator.descend(instance, inlined_schemas()[target])
+        # jsonschema's Validator protocol omits descend, which every concrete validator has
+        yield from validator.descend(instance, inlined_schemas()[target])  # type: ignore[attr-defined]
     finally:
         _active.discard(key)
 
@@ -84,7 +85,9 @@ def inlined_schemas() -> dict[str, Any]:
 
 @cache
 def validator_for(schema_name: str) -> Validator:
-    cls = validators.extend(Draft202012Validator, {"discriminator": _discriminator})
+    cls: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]  # jsonschema's extend is unannotated
+        Draft202012Validator, {"discriminator": _discriminator}
+    )
     return cls(inlined_schemas()[schema_name], format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

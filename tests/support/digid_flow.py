@@ -175,7 +175,7 @@ class DigidBrowser:
         return code
 
     def login(
-        self, username: str, password: str, attempt: LoginAttempt | None = None, **authorize: str | None
+        self, username: str, password: str, attempt: LoginAttempt | None = None, /, **authorize: str | None
     ) -> tuple[LoginAttempt, httpx.Response | Callback]:
         """Username + password, then the SMS code when the IdP asks for it. Returns where the walk ended."""
         attempt = attempt or self.new_attempt()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import pickle
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from databrug_sandbox.personas.model import Household
 
@@ -54,11 +54,26 @@ def dump_memory_store(store: Any) -> bytes:
     return pickle.dumps((store._sessions, store._tokens, store._rates))
 
 
+class _RawRedis(Protocol):
+    """The commands dump_redis uses, as a client without decode_responses answers them: in bytes."""
+
+    def scan_iter(self, match: str) -> AsyncIterator[bytes]: ...
+    async def type(self, name: bytes) -> bytes: ...
+    async def get(self, name: bytes) -> bytes | None: ...
+    async def hgetall(self, name: bytes) -> dict[bytes, bytes]: ...
+    async def lrange(self, name: bytes, start: int, end: int) -> list[bytes]: ...
+    async def smembers(self, name: bytes) -> set[bytes]: ...
+    async def zrange(self, name: bytes, start: int, end: int) -> list[bytes]: ...
+    async def xrange(self, name: bytes) -> list[tuple[bytes, dict[bytes, bytes]]]: ...
+    async def aclose(self) -> None: ...
+
+
 async def dump_redis(url: str, prefix: str) -> bytes:
     from redis import asyncio as aioredis
 
     # Read values by type (DUMP would LZF-compress long strings and hide a plaintext leak).
-    client = aioredis.Redis.from_url(url)
+    # redis types every reply as bytes | str (and some as optional) whatever decode_responses is
+    client: _RawRedis = aioredis.Redis.from_url(url)  # type: ignore[assignment]
     chunks: list[bytes] = []
     try:
         async for key in client.scan_iter(match=f"{prefix}*"):

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -35,7 +36,7 @@ class Receiver:
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.cache = MemoryReplayCache()
-        self.received: list[tuple[str, str, dict[str, object]]] = []
+        self.received: list[tuple[str, str, dict[str, Any]]] = []  # WebhookEvent.data: JSON
         self.refused = 0
         self.socket = bind_socket()
         self.port: int = self.socket.getsockname()[1]
@@ -115,8 +116,8 @@ def test_a_provider_that_was_down_gets_every_package_exactly_once(
         receiver.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            ready = [data["session_id"] for kind, _, data in receiver.received if kind == "package.ready"]
-            if sorted(ready) == sorted(sessions):
+            arrived = [data["session_id"] for kind, _, data in receiver.received if kind == "package.ready"]
+            if sorted(arrived) == sorted(sessions):
                 break
             time.sleep(0.1)
         time.sleep(1.5)  # give any duplicate the chance to arrive

@@ -18,7 +18,7 @@ from tests.support.broker_server import BrokerServer
 from tests.support.provider_api import attempts
 from tests.support.stepwise_citizen import PhoneCitizen
 
-from databrug.records import SOURCE_NAMES
+from databrug.records import SOURCE_NAMES, SourceName
 from databrug.robot.journey import Persona
 from databrug.sdk import AsyncDatabrugClient, verify_consents
 from databrug.sources.http import MAX_ANSWER_BYTES
@@ -92,7 +92,7 @@ async def test_a_portal_breaking_the_bounds_fails_its_source_alone(
     fault: FaultSettings,
     within: float,
 ) -> None:
-    source = "uwv"
+    source: SourceName = "uwv"
     citizen, provider, session_id = await start(broker, personas[PERSONA])
     try:
         sandbox.faults.set(source, fault)
@@ -119,7 +119,7 @@ async def test_a_portal_breaking_the_bounds_fails_its_source_alone(
         # The portal is well again; the others go down now, so refetching them would fail the retry.
         sandbox.faults.clear(source)
         for other in others:
-            sandbox.faults.set(other, MAINTENANCE)  # type: ignore[arg-type]
+            sandbox.faults.set(other, MAINTENANCE)
         await citizen.fetch(source)
         sandbox.faults.clear()
         assert citizen.sources()[source].status == "done"
@@ -146,7 +146,7 @@ async def test_every_portal_oversized_at_once_stays_within_one_requests_memory(
     citizen, provider, _ = await start(broker, personas[PERSONA])
     try:
         for source in SOURCE_NAMES:
-            sandbox.faults.set(source, OVERSIZED)  # type: ignore[arg-type]
+            sandbox.faults.set(source, OVERSIZED)
         rss_before = reset_peak_rss()
         started = time.perf_counter()
         await citizen.fetch_all()

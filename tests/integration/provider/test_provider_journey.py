@@ -12,6 +12,8 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -178,10 +180,11 @@ def test_couple_delivers_both_people(stack: ProviderStack, sandbox: SandboxServe
     )
     case = _wait_for(stack, case_id, "advised")
     assert case.advice is not None
+    advice: dict[str, Any] = case.advice  # the stored JSON
     # 3,188.06 + 1,940.23 = 5,128.29 net > 2,282.42; assets 50,428.50 > 16,000 (default: 120% excl. VT)
     assert case.advice_outcome == "reject"
-    assert case.advice["income_test"]["household_net_monthly"] == "5128.29"
-    assert [p["role"] for p in case.advice["persons"]] == ["applicant", "partner"]
+    assert advice["income_test"]["household_net_monthly"] == "5128.29"
+    assert [p["role"] for p in advice["persons"]] == ["applicant", "partner"]
     office = httpx.Client(base_url=stack.url, follow_redirects=False)
     _log_in(office)
     dossier = office.get(f"/backoffice/cases/{case_id}").text
@@ -213,7 +216,11 @@ def test_admin_changes_a_municipality_setting(stack: ProviderStack) -> None:
 
         current, own = settings_for(db, "GM0599")
     assert own
-    assert (current.percentage, current.includes_holiday_allowance, current.asset_test) == (130, True, False)
+    assert (current.percentage, current.includes_holiday_allowance, current.asset_test) == (
+        Decimal(130),
+        True,
+        False,
+    )
     assert current.home_equity_rule == "exempt"
 
 

@@ -185,7 +185,7 @@ def test_cancel_returns_access_denied_with_state(browser: DigidBrowser, step: st
     page = browser.open(browser.authorize_url(attempt))
     assert isinstance(page, httpx.Response)
     if step == "sms":
-        page = browser.submit(page, "login", username="test-b", password=TEST_PASSWORD)  # type: ignore[assignment]
+        page = browser.submit(page, "login", username="test-b", password=TEST_PASSWORD)
         assert isinstance(page, httpx.Response)
         assert 'name="code"' in page.text
     end = browser.submit(page, "cancel")
@@ -223,7 +223,7 @@ def test_three_wrong_passwords_lock_the_account(sandbox: SandboxServer, browser:
 def test_three_wrong_sms_codes_lock_the_account(sandbox: SandboxServer, browser: DigidBrowser) -> None:
     page = browser.open(browser.authorize_url(browser.new_attempt()))
     assert isinstance(page, httpx.Response)
-    page = browser.submit(page, "login", username="test-lock-sms", password=TEST_PASSWORD)  # type: ignore[assignment]
+    page = browser.submit(page, "login", username="test-lock-sms", password=TEST_PASSWORD)
     right = browser.sms_code("test-lock-sms")
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     statuses = []

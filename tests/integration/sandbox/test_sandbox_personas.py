@@ -4,6 +4,7 @@ each portal document with the right media type. Plus a generated persona and an 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -134,7 +135,7 @@ def test_partners_each_get_exactly_their_own_documents(sandbox: SandboxServer) -
     couples = [h for h in catalogue_households() if h.partner is not None and h.partner.digid.sms_enabled]
     household = couples[0]
     assert household.partner is not None
-    expected_of = {
+    expected_of: dict[str, Callable[[Citizen], bytes]] = {
         "/mijnoverheid/haalcentraal/api/brp/personen": brp.render_brp,
         "/uwv/api/verzekeringsbericht": uwv.render_verzekeringsbericht,
         "/belastingdienst/api/belastinggegevens": belastingdienst.render_belastinggegevens,

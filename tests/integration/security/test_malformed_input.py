@@ -453,8 +453,8 @@ def test_garbled_app_cookies_are_401_on_every_app_route(
                 path,
             )
     # the key opens the phone's sealed data: every route but the pairing screen (app token only) needs it
-    for name, value in keys.items():
-        cookies = cookie(dba=app) if value is None else cookie(dba=app, dbk=value)
+    for name, session_key in keys.items():
+        cookies = cookie(dba=app) if session_key is None else cookie(dba=app, dbk=session_key)
         for method, path in [route for route in routes if route[1] != "/app/pairing"]:
             answer = send(broker.url, method, path, [*JSON, FORM, cookies], A_FORM)
             assert (answer.status, answer.code) == expected([cookies], 401, "token_invalid"), (
@@ -808,8 +808,8 @@ def test_garbled_webhook_signatures_and_bodies_are_400_with_the_sdks_code(
         "empty": b"",
     }
     for name, body in bodies.items():
-        headers = webhook_headers(body, msg_id="msg_" + secrets.token_hex(8))
-        answer = send(provider.url, "POST", "/webhooks/databrug", list(headers.items()), body)
+        signed = webhook_headers(body, msg_id="msg_" + secrets.token_hex(8))
+        answer = send(provider.url, "POST", "/webhooks/databrug", list(signed.items()), body)
         assert (answer.status, answer.text) == (400, "webhook_body_invalid"), name
     deep = b"[" * 100_000 + b"]" * 100_000  # past the receiver's size cap: refused before it is verified
     answer = send(provider.url, "POST", "/webhooks/databrug", list(webhook_headers(deep).items()), deep)

@@ -24,6 +24,7 @@ from tests.support.broker_processes import DATABRUG, broker_process, free_port
 from tests.support.hostile_http import MIB, Answer, Watch, chunked, exchange, repeated, request_head, watching
 from tests.support.stepwise_citizen import PhoneCitizen
 
+from databrug.broker.collect import UPLOAD_DOCUMENT_BYTES
 from databrug.cli import edge_limits
 from databrug.config import Settings
 from databrug.provider_demo.web.webhook import MAX_WEBHOOK_BYTES
@@ -31,7 +32,7 @@ from databrug.provisioning import provision_provider_demo, provision_robot
 from databrug.robot.journey import Endpoints, Persona
 from databrug.robot.setup import load_endpoints
 from databrug.sdk import AsyncDatabrugClient
-from databrug.web.phone import UPLOAD_BODY_BYTES, UPLOAD_DOCUMENT_BYTES
+from databrug.web.phone import UPLOAD_BODY_BYTES
 from databrug.web.request_limits import DEFAULT_BODY_BYTES
 from databrug.web.server import EdgeLimits
 from databrug_sandbox.documents.mpo import render_pensioenoverzicht

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from joserfc import jwe
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet, OKPKey
+from joserfc.jwk import ECKey, KeyParameters, KeySet, OKPKey
 
 from databrug.delivery.errors import NoEncryptionKey, PackageTooLarge
 from databrug.delivery.jwe import MAX_PACKAGE_BYTES, package_registry, seal, seal_package, select_key
@@ -22,9 +22,10 @@ ALGS = ["ECDH-ES+A256KW", "A256GCM"]
 
 
 def _key(kind: str, kid: str, iat: int | None = None) -> ECKey | OKPKey:
-    params: dict[str, Any] = {"kid": kid, "use": "enc"}
+    params: KeyParameters = {"kid": kid, "use": "enc"}
     if iat is not None:
-        params["iat"] = iat
+        # joserfc's KeyParameters names only the registered parameters; iat is a custom one
+        params["iat"] = iat  # type: ignore[typeddict-unknown-key]
     if kind == "P-256":
         return ECKey.generate_key("P-256", parameters=params)
     return OKPKey.generate_key("X25519", parameters=params)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -27,31 +28,34 @@ from databrug.records import (
 )
 from databrug.sdk import decrypt_package, generate_provider_keys, verify_consents
 
+if TYPE_CHECKING:
+    from databrug_sandbox.personas.model import Citizen
+
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 PROVIDER = ProviderRef(id="gezondverzekerd", name="Gezondverzekerd.nl")
 
 
-def _rendered(citizen: object) -> list[tuple[SourceName, DocumentType, str, bytes]]:
+def _rendered(citizen: Citizen) -> list[tuple[SourceName, DocumentType, str, bytes]]:
     from databrug_sandbox.documents import belastingdienst, brp, mpo, uwv, vehicles, woz
 
     return [
-        ("mijnoverheid", "brp-persoon", "application/json", brp.render_brp(citizen)),  # type: ignore[arg-type]
-        ("mijnoverheid", "woz-objecten", "application/hal+json", woz.render_woz(citizen)),  # type: ignore[arg-type]
-        ("mijnoverheid", "voertuigen", "application/json", vehicles.render_vehicles(citizen)),  # type: ignore[arg-type]
-        ("uwv", "verzekeringsbericht", "application/pdf", uwv.render_verzekeringsbericht(citizen)),  # type: ignore[arg-type]
+        ("mijnoverheid", "brp-persoon", "application/json", brp.render_brp(citizen)),
+        ("mijnoverheid", "woz-objecten", "application/hal+json", woz.render_woz(citizen)),
+        ("mijnoverheid", "voertuigen", "application/json", vehicles.render_vehicles(citizen)),
+        ("uwv", "verzekeringsbericht", "application/pdf", uwv.render_verzekeringsbericht(citizen)),
         (
             "belastingdienst",
             "belastinggegevens",
             "application/xml",
             belastingdienst.render_belastinggegevens(citizen),
-        ),  # type: ignore[arg-type]
-        ("belastingdienst", "toeslagen", "application/json", belastingdienst.render_toeslagen(citizen)),  # type: ignore[arg-type]
+        ),
+        ("belastingdienst", "toeslagen", "application/json", belastingdienst.render_toeslagen(citizen)),
         (
             "mijnpensioenoverzicht",
             "pensioenoverzicht",
             "application/xml",
             mpo.render_pensioenoverzicht(citizen, "xml"),
-        ),  # type: ignore[arg-type]
+        ),
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, cast
@@ -86,7 +87,7 @@ class FakeBroker:
 
 
 @pytest.fixture
-def world(provider_database_url: str) -> tuple[CaseService, Intake, FakeBroker, list[EmailMessage]]:
+def world(provider_database_url: str) -> Iterator[tuple[CaseService, Intake, FakeBroker, list[EmailMessage]]]:
     db = Database(provider_database_url)
     db.migrate()
     with db.session() as session:
@@ -255,7 +256,7 @@ def test_decide_and_delete(world: Any) -> None:
     case_id, _ = cases.apply(_application())
     broker.packages["ses_1"], _ = _sealed_for(case_id)
     intake.receive("ses_1")
-    assert not cases.decide(case_id, "maybe", "other", "", "anna")  # type: ignore[arg-type]
+    assert not cases.decide(case_id, "maybe", "other", "", "anna")
     assert cases.decide(case_id, "rejected", "income_too_high", "  te hoog  ", "anna")
     case = cases.get(case_id)
     assert (case.status, case.decision, case.decision_note, case.decided_by) == (

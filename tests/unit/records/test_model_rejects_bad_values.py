@@ -24,7 +24,7 @@ def period(**overrides: object) -> dict[str, object]:
 
 def test_invalid_bsn_is_refused_without_echoing_it() -> None:
     with pytest.raises(ValidationError) as caught:
-        Person(source_ref="src-x", bsn="999993654", name={"surname": "Jansen"})
+        Person.model_validate({"source_ref": "src-x", "bsn": "999993654", "name": {"surname": "Jansen"}})
     text = str(caught.value)
     assert "invalid BSN" in text
     assert "999993654" not in text
@@ -33,11 +33,13 @@ def test_invalid_bsn_is_refused_without_echoing_it() -> None:
 @pytest.mark.parametrize("bsn", ["12345678", "99999365a", "", "9999936530"])
 def test_malformed_bsns_are_refused(bsn: str) -> None:
     with pytest.raises(ValidationError, match="invalid BSN"):
-        Person(source_ref="src-x", bsn=bsn, name={"surname": "Jansen"})
+        Person.model_validate({"source_ref": "src-x", "bsn": bsn, "name": {"surname": "Jansen"}})
 
 
 def test_valid_bsn_with_spaces_is_normalised() -> None:
-    person = Person(source_ref="src-x", bsn="9999 93 653", name={"surname": "Moulin"})
+    person = Person.model_validate(
+        {"source_ref": "src-x", "bsn": "9999 93 653", "name": {"surname": "Moulin"}}
+    )
     assert person.bsn == "999993653"
 
 
@@ -74,26 +76,41 @@ def test_period_ending_before_start_is_refused() -> None:
 
 def test_loonheffingennummer_format_and_check() -> None:
     base = {"source_ref": "src-x", "kind": "employment", "payer_name": "Bakkerij"}
-    assert IncomeRelation(**base, payroll_tax_number="810220350l02").payroll_tax_number == "810220350L02"
+    relation = IncomeRelation.model_validate({**base, "payroll_tax_number": "810220350l02"})
+    assert relation.payroll_tax_number == "810220350L02"
     with pytest.raises(ValidationError, match="expected 9 digits"):
-        IncomeRelation(**base, payroll_tax_number="810220350B02")
+        IncomeRelation.model_validate({**base, "payroll_tax_number": "810220350B02"})
     with pytest.raises(ValidationError, match="11-proef"):
-        IncomeRelation(**base, payroll_tax_number="810220351L02")
+        IncomeRelation.model_validate({**base, "payroll_tax_number": "810220351L02"})
 
 
 def test_iban_and_postcode_checks() -> None:
-    balance = BankBalance(
-        source_ref="src-x", iban="NL91 ABNA 0417 1643 00", balance="10.00", reference_date="2026-01-01"
+    balance = BankBalance.model_validate(
+        {
+            "source_ref": "src-x",
+            "iban": "NL91 ABNA 0417 1643 00",
+            "balance": "10.00",
+            "reference_date": "2026-01-01",
+        }
     )
     assert balance.iban == "NL91ABNA0417164300"
     with pytest.raises(ValidationError, match="invalid IBAN"):
-        BankBalance(source_ref="src-x", iban="NL91ABNA0417164301", balance="1", reference_date="2026-01-01")
+        BankBalance.model_validate(
+            {
+                "source_ref": "src-x",
+                "iban": "NL91ABNA0417164301",
+                "balance": "1",
+                "reference_date": "2026-01-01",
+            }
+        )
     with pytest.raises(ValidationError, match="invalid postcode"):
-        Person(
-            source_ref="src-x",
-            bsn="999993653",
-            name={"surname": "X"},
-            addresses=[{"postcode": "0123 AB"}],
+        Person.model_validate(
+            {
+                "source_ref": "src-x",
+                "bsn": "999993653",
+                "name": {"surname": "X"},
+                "addresses": [{"postcode": "0123 AB"}],
+            }
         )
 
 
@@ -101,15 +118,17 @@ def test_dates_must_be_dates_and_instants_need_an_offset() -> None:
     with pytest.raises(ValidationError, match="not an ISO date"):
         WagePeriod.model_validate(period(start="01-01-2026"))
     with pytest.raises(ValidationError, match="time zone"):
-        SourceEntry(
-            id="src-a",
-            subject="applicant",
-            source="uwv",
-            document_type="verzekeringsbericht",
-            media_type="application/pdf",
-            sha256="0" * 64,
-            retrieved_at="2026-11-28T10:00:00",
-            parser_version="1",
+        SourceEntry.model_validate(
+            {
+                "id": "src-a",
+                "subject": "applicant",
+                "source": "uwv",
+                "document_type": "verzekeringsbericht",
+                "media_type": "application/pdf",
+                "sha256": "0" * 64,
+                "retrieved_at": "2026-11-28T10:00:00",
+                "parser_version": "1",
+            }
         )
 
 
@@ -123,20 +142,29 @@ def test_records_are_frozen_and_refuse_unknown_fields() -> None:
 
 def test_consent_needs_a_digest_and_sources() -> None:
     with pytest.raises(ValidationError):
-        ConsentRecord(
-            subject="applicant",
-            statement="Ik geef toestemming.",
-            language="nl",
-            given_at="2026-11-28T10:00:00+01:00",
-            provider_id="gezondverzekerd",
-            sources=[],
-            data_digest="sha256:" + "a" * 64,
+        ConsentRecord.model_validate(
+            {
+                "subject": "applicant",
+                "statement": "Ik geef toestemming.",
+                "language": "nl",
+                "given_at": "2026-11-28T10:00:00+01:00",
+                "provider_id": "gezondverzekerd",
+                "sources": [],
+                "data_digest": "sha256:" + "a" * 64,
+            }
         )
 
 
 @pytest.mark.parametrize("raw", ["3511AB", "3511 ab", " 3511  AB "])
 def test_postcode_is_normalised_with_one_space(raw: str) -> None:
-    person = Person(source_ref="src-x", bsn="999993653", name={"surname": "X"}, addresses=[{"postcode": raw}])
+    person = Person.model_validate(
+        {
+            "source_ref": "src-x",
+            "bsn": "999993653",
+            "name": {"surname": "X"},
+            "addresses": [{"postcode": raw}],
+        }
+    )
     assert person.addresses[0].postcode == "3511 AB"
 
 

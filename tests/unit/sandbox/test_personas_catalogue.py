@@ -112,6 +112,7 @@ def test_company_car() -> None:
     assert with_car
     assert len(with_car) == len(periods)
     for period in with_car:
+        assert period.car_private_use_value is not None
         assert period.car_own_contribution is not None
         assert period.sv_wage > period.car_private_use_value - period.car_own_contribution
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import httpx
 import pytest
@@ -35,7 +35,21 @@ SESSION = {
     "updated_at": "2026-11-28T12:05:00+00:00",
     "expires_at": "2026-11-29T12:00:00+00:00",
 }
-EVENTS = [  # the broker's own event shape (sessions.events.SessionEvent): "seq", not "id"
+
+
+class _Event(TypedDict):
+    session_id: str
+    seq: int
+    type: str
+    state: str
+    counts: dict[str, int]
+    at: str
+    subject: NotRequired[str]
+    source: NotRequired[str]
+    code: NotRequired[str]
+
+
+EVENTS: list[_Event] = [  # the broker's own event shape (sessions.events.SessionEvent): "seq", not "id"
     {
         "session_id": "ses_1",
         "seq": 1,

@@ -12,7 +12,7 @@ from databrug.records import SourceName
 from databrug.sessions.model import SourceStatus
 from databrug.sessions.state import SessionState
 from databrug.web.errors import CATALOGUE
-from databrug.web.i18n import LANGUAGES, catalogue, placeholders, translate
+from databrug.web.i18n import LANGUAGES, Language, catalogue, placeholders, translate
 
 TEMPLATES = resources.files("databrug.web").joinpath("templates")
 # t("some.key", ...) with a literal key, and "action.*" keys named in the error page's table
@@ -72,8 +72,8 @@ def test_every_literal_key_in_templates_exists() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_error_code_has_title_body_and_next_step(lang: str) -> None:
-    texts = catalogue(lang)  # type: ignore[arg-type]
+def test_every_error_code_has_title_body_and_next_step(lang: Language) -> None:
+    texts = catalogue(lang)
     missing = [
         f"error.{code}.{part}"
         for code in CATALOGUE

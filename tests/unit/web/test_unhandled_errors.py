@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from databrug.bootstrap import build_broker
 from databrug.config import Settings
@@ -126,10 +126,10 @@ async def test_an_exception_after_the_response_began_ends_it_short_and_logs_one_
         "client": ("127.0.0.1", 50000),
         "server": ("broker.test", 80),
     }
-    sent: list[dict[str, object]] = []
+    sent: list[Message] = []
     requested = False
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         nonlocal requested
         if not requested:
             requested = True
@@ -137,7 +137,7 @@ async def test_an_exception_after_the_response_began_ends_it_short_and_logs_one_
         await asyncio.Event().wait()  # the client stays connected
         raise AssertionError("unreachable")
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     caplog.set_level(logging.DEBUG)

@@ -22,6 +22,7 @@ from databrug.records import (
     BankBalance,
     Incomes,
     Mortgage,
+    Role,
     Subject,
     TaxYear,
     WageStatement,
@@ -157,7 +158,7 @@ def _facts(draw: st.DrawFn) -> Subject:
             max_size=4,
         )
     )
-    role = draw(st.sampled_from(["applicant", "partner"]))
+    role: Role = draw(st.sampled_from(["applicant", "partner"]))
     return Subject(
         role=role,
         incomes=Incomes(tax_years=tax_years, allowances=allowances),
@@ -180,8 +181,9 @@ def _personas() -> tuple[Any, Any]:
     try:
         from databrug_sandbox import personas
 
-        if hasattr(personas, "CATALOGUE") and hasattr(personas, "generate_household"):
-            return personas.CATALOGUE, personas.generate_household
+        exported = vars(personas)
+        if "CATALOGUE" in exported and "generate_household" in exported:
+            return exported["CATALOGUE"], exported["generate_household"]
         from databrug_sandbox.personas.catalogue import CATALOGUE  # type: ignore[import-not-found,unused-ignore]
         from databrug_sandbox.personas.generator import (  # type: ignore[import-not-found,unused-ignore]
             generate_household,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,12 +18,12 @@ from databrug.sources.mijnoverheid.json_document import MAX_JSON_DEPTH
 from databrug.sources.mijnoverheid.parser_brp import PARSER as BRP
 from databrug.sources.mijnoverheid.parser_vehicles import PARSER as VEHICLES
 from databrug.sources.mijnoverheid.parser_woz import PARSER as WOZ
-from databrug.sources.parsing import MAX_DOCUMENT_BYTES, ParseContext
+from databrug.sources.parsing import MAX_DOCUMENT_BYTES, ParseContext, Parser
 from databrug_sandbox.documents.brp import render_brp
 from databrug_sandbox.documents.vehicles import render_vehicles
 from databrug_sandbox.documents.woz import render_woz
 
-PARSERS = [BRP, WOZ, VEHICLES]
+PARSERS: list[Parser] = [BRP, WOZ, VEHICLES]
 CITIZEN = citizen(suzanne(), homes=sample_homes(), vehicles=sample_vehicles())
 GOOD = {
     "brp-persoon": render_brp(CITIZEN),
@@ -163,7 +164,7 @@ def test_wrong_types_in_brp_are_located(change: Any, location: str) -> None:
 
 
 def test_wrong_types_in_woz_are_located() -> None:
-    cases = [
+    cases: list[tuple[Callable[[dict[str, Any]], object], str]] = [
         (lambda d: d.pop("_embedded"), "$._embedded.wozobjecten"),
         (lambda d: d["_embedded"].update(wozobjecten="none"), "$._embedded.wozobjecten"),
         (

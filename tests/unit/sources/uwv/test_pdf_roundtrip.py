@@ -205,7 +205,7 @@ def _relation(draw: st.DrawFn) -> IncomeRelation:
 def _relations(draw: st.DrawFn) -> list[IncomeRelation]:
     """Up to four relations; sometimes a second contract with the same employer right after the first."""
     relations = draw(st.lists(_relation(), max_size=4))
-    if relations and draw(st.booleans()):
+    if len(relations) > 0 and draw(st.booleans()):
         index = draw(st.integers(0, len(relations) - 1))
         twin = relations[index].model_copy(update={"periods": draw(_periods())})
         relations.insert(index + 1, twin)
