@@ -118,11 +118,6 @@ def review_groups(subjects: list[Subject]) -> list[ReviewGroup]:
     ]
 
 
-def review_counts(subjects: list[Subject]) -> dict[str, int]:
-    """Counts only — safe for status events and the computer page (no personal data)."""
-    return {group.key: group.count for group in review_groups(subjects)}
-
-
 @dataclass(frozen=True)
 class PersonData:
     """One person's collected data, merged: the subject, its provenance, and any originals."""

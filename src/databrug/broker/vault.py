@@ -73,11 +73,6 @@ class Collected:
             originals={k: base64.b64decode(v) for k, v in sealed.originals.items()},
         )
 
-    @staticmethod
-    def origins(data: bytes) -> set[str]:
-        """The origins (fetched, uploaded) of a sealed blob's documents, without validating its records."""
-        return {item["entry"].get("origin", "fetched") for item in json.loads(data)["documents"]}
-
 
 @dataclass(frozen=True)
 class SourceIndex:

@@ -43,8 +43,6 @@ def test_a_blob_reads_back_equal(key: str) -> None:
     assert again.documents == documents
     assert again.originals == originals
     assert Collected.from_bytes(again.to_bytes()) == again
-    assert Collected.origins(blob) == {"fetched", "uploaded"}
-    assert Collected.origins(Collected(documents[:1]).to_bytes()) == {"fetched"}
 
 
 def test_the_blob_keeps_its_json_shape() -> None:
