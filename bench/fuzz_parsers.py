@@ -160,7 +160,12 @@ def many_page_pdf(pages: int) -> bytes:
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
     page += b" /Resources << /Font << /F1 3 0 R >> >> >>"
     objects += [page] * pages
-    out = bytearray(b"%PDF-1.4\n")
+    return pdf_file(objects, version=b"1.4")
+
+
+def pdf_file(objects: Sequence[bytes], *, version: bytes = b"1.7") -> bytes:
+    """Objects 1..n (1 the catalog) written as a PDF with a correct xref table."""
+    out = bytearray(b"%%PDF-%s\n" % version)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))

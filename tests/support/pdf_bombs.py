@@ -13,23 +13,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bench.fuzz_parsers import pdf_file
+
 MAX_BOMB_BYTES = 1024 * 1024
 
 _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-
-
-def pdf(objects: Sequence[bytes]) -> bytes:
-    """Objects 1..n (1 the catalog) with a correct xref table."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def stream(content: bytes, dictionary: bytes = b"", *, filter_name: bytes | None = b"FlateDecode") -> bytes:
@@ -50,7 +38,7 @@ def pages_sharing(
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
         b" /Resources << /Font << /F1 3 0 R >> " + resources + b" >> >>"
     )
-    return pdf(
+    return pdf_file(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from databrug.robot.browser import Browser
-from databrug.robot.journey import PHONE_UA, Endpoints, JourneyFailed, Login, _digid_login
+from databrug.robot.journey import PHONE_UA, Endpoints, JourneyFailed, Login, Persona, _digid_login
 from databrug.robot.page import Page
+from databrug.sdk import AsyncDatabrugClient
+from tests.support.broker_server import BrokerServer
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,22 @@ class PhoneCitizen:
     def _at(self, page: Page) -> Page:
         self.page = page
         return page
+
+
+async def start_at_sources(
+    broker: BrokerServer, persona: Persona, reference: str
+) -> tuple[PhoneCitizen, AsyncDatabrugClient, str]:
+    """A session the provider created, opened on the phone, logged in: the citizen is on the sources page."""
+    endpoints = broker.endpoints()
+    provider = AsyncDatabrugClient(
+        endpoints.broker_url,
+        endpoints.provider_id,
+        endpoints.client_secret,
+        private_jwks=endpoints.private_jwks,
+    )
+    created = await provider.create_session(reference=reference)
+    citizen = PhoneCitizen(endpoints)
+    await citizen.open(created.citizen_url)
+    page = await citizen.login(persona.applicant)
+    assert "/app/sources" in page.url, page.url
+    return citizen, provider, created.id

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from tests.support.broker_server import BrokerServer
 from tests.support.provider_api import attempts
-from tests.support.stepwise_citizen import PhoneCitizen
+from tests.support.stepwise_citizen import start_at_sources
 
 from databrug.records import SOURCE_NAMES, SourceName
 from databrug.robot.journey import Persona
-from databrug.sdk import AsyncDatabrugClient, verify_consents
+from databrug.sdk import verify_consents
 from databrug.sources.http import MAX_ANSWER_BYTES
 from databrug_sandbox.faults import FaultSettings
 from databrug_sandbox.server import SandboxServer
@@ -68,22 +68,6 @@ def peak_rss() -> int:
     return _status_kib("VmHWM") * 1024
 
 
-async def start(broker: BrokerServer, persona: Persona) -> tuple[PhoneCitizen, AsyncDatabrugClient, str]:
-    endpoints = broker.endpoints()
-    provider = AsyncDatabrugClient(
-        endpoints.broker_url,
-        endpoints.provider_id,
-        endpoints.client_secret,
-        private_jwks=endpoints.private_jwks,
-    )
-    created = await provider.create_session(reference="source-deadlines")
-    citizen = PhoneCitizen(endpoints)
-    await citizen.open(created.citizen_url)
-    page = await citizen.login(persona.applicant)
-    assert "/app/sources" in page.url, page.url
-    return citizen, provider, created.id
-
-
 @pytest.mark.parametrize(("fault", "within"), [(TRICKLE, DEADLINE_SECONDS), (OVERSIZED, ATTEMPT_SECONDS)])
 async def test_a_portal_breaking_the_bounds_fails_its_source_alone(
     broker: BrokerServer,
@@ -93,7 +77,7 @@ async def test_a_portal_breaking_the_bounds_fails_its_source_alone(
     within: float,
 ) -> None:
     source: SourceName = "uwv"
-    citizen, provider, session_id = await start(broker, personas[PERSONA])
+    citizen, provider, session_id = await start_at_sources(broker, personas[PERSONA], "source-deadlines")
     try:
         sandbox.faults.set(source, fault)
         rss_before = reset_peak_rss()
@@ -143,7 +127,7 @@ async def test_every_portal_oversized_at_once_stays_within_one_requests_memory(
     broker: BrokerServer, sandbox: SandboxServer, personas: dict[str, Persona]
 ) -> None:
     # Seven documents read at once by one fetch-all, each refused at the cap: the worst one request can cost.
-    citizen, provider, _ = await start(broker, personas[PERSONA])
+    citizen, provider, _ = await start_at_sources(broker, personas[PERSONA], "source-deadlines")
     try:
         for source in SOURCE_NAMES:
             sandbox.faults.set(source, OVERSIZED)

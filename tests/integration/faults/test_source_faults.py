@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from tests.support.broker_server import BrokerServer
 from tests.support.provider_api import attempts
-from tests.support.stepwise_citizen import PhoneCitizen
+from tests.support.stepwise_citizen import PhoneCitizen, start_at_sources
 
 from databrug.records import SOURCE_NAMES
 from databrug.robot.journey import Persona
@@ -32,22 +32,6 @@ def broker(sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> 
 def healthy_afterwards(sandbox: SandboxServer) -> Iterator[None]:
     yield
     sandbox.faults.clear()
-
-
-async def start(broker: BrokerServer, persona: Persona) -> tuple[PhoneCitizen, AsyncDatabrugClient, str]:
-    endpoints = broker.endpoints()
-    provider = AsyncDatabrugClient(
-        endpoints.broker_url,
-        endpoints.provider_id,
-        endpoints.client_secret,
-        private_jwks=endpoints.private_jwks,
-    )
-    created = await provider.create_session(reference="fault-test")
-    citizen = PhoneCitizen(endpoints)
-    await citizen.open(created.citizen_url)
-    page = await citizen.login(persona.applicant)
-    assert "/app/sources" in page.url, page.url
-    return citizen, provider, created.id
 
 
 async def finish(citizen: PhoneCitizen, provider: AsyncDatabrugClient, session_id: str) -> None:
@@ -87,7 +71,7 @@ async def test_a_failing_source_is_retried_alone(
     fault: FaultSettings,
     code: str,
 ) -> None:
-    citizen, provider, session_id = await start(broker, personas[PERSONA])
+    citizen, provider, session_id = await start_at_sources(broker, personas[PERSONA], "fault-test")
     try:
         sandbox.faults.set(source, fault)  # type: ignore[arg-type]
         page = await citizen.fetch_all()
@@ -132,7 +116,7 @@ async def test_a_slow_source_completes_on_the_first_try(
     source: str,
     fault: FaultSettings,
 ) -> None:
-    citizen, provider, session_id = await start(broker, personas[PERSONA])
+    citizen, provider, session_id = await start_at_sources(broker, personas[PERSONA], "fault-test")
     try:
         sandbox.faults.set(source, fault)  # type: ignore[arg-type]
         started = time.perf_counter()

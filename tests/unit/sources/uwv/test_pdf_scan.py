@@ -9,7 +9,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from tests.support.pdf_bombs import nested_forms, pages_sharing, pdf, repeated_text, stream
+from bench.fuzz_parsers import pdf_file
+from tests.support.pdf_bombs import nested_forms, pages_sharing, repeated_text, stream
 
 from databrug.sources.errors import DocumentInvalid
 from databrug.sources.parsing import MAX_PDF_DECODED_BYTES, MAX_PDF_OBJECTS
@@ -105,7 +106,7 @@ def test_objects_inside_object_streams_are_counted() -> None:
 
 
 def test_an_unterminated_stream_is_refused() -> None:
-    data = pdf([b"<< /Type /Catalog >>", b"<< /Length 5 >>\nstream\nhallo\nendobj"])
+    data = pdf_file([b"<< /Type /Catalog >>", b"<< /Length 5 >>\nstream\nhallo\nendobj"])
     assert "endstream" in scan_refusal(data).expected
 
 
