@@ -76,6 +76,16 @@ def test_source_down_retry_skip_and_upload(faults: Stack, phone: Page, shots: Sh
     document = tmp_path / "pensioenoverzicht.xml"
     document.write_bytes(render_pensioenoverzicht(household.applicant, "xml"))
     phone.locator(f"li[data-source={OPTIONAL_SOURCE}] details.upload summary").click()
+    # first a file over the 4 MiB cap: back at that source with the refusal shown there, nothing kept
+    too_large = tmp_path / "scan.pdf"
+    too_large.write_bytes(b"%PDF-1.7\n" + b"0" * (5 * 1024 * 1024))
+    phone.get_by_test_id(f"file-{OPTIONAL_SOURCE}").set_input_files(str(too_large))
+    phone.get_by_test_id(f"upload-{OPTIONAL_SOURCE}").click()
+    expect(phone.get_by_test_id("upload-error")).to_contain_text("Te groot")
+    expect(phone.locator(f"li[data-source={OPTIONAL_SOURCE}] details.upload")).to_have_attribute("open", "")
+    expect(phone.locator(f"li[data-source={OPTIONAL_SOURCE}]")).not_to_have_attribute("data-status", "done")
+    shots.take(phone, "phone-upload-too-large")
+    assert_accessible(phone, "upload too large")
     phone.get_by_test_id(f"file-{OPTIONAL_SOURCE}").set_input_files(str(document))
     phone.get_by_test_id(f"upload-{OPTIONAL_SOURCE}").click()
     item = phone.locator(f"li[data-source={OPTIONAL_SOURCE}]")
