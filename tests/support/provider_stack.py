@@ -19,9 +19,21 @@ from databrug.provider_demo.config import ProviderSettings
 from databrug.provider_demo.services import ProviderServices, build_services
 from databrug.provider_demo.web.app import create_provider_app
 from databrug.provisioning import provision_provider_demo
+from databrug.sdk import generate_provider_keys
 from databrug_sandbox.mail.smtp import smtp_controller
 from databrug_sandbox.mail.store import MailStore
 from tests.support.broker_server import BrokerServer, bind_socket
+
+
+def offline_broker_link(webhook_secret: str) -> BrokerLink:
+    """The demo provider's link to a broker it never reaches (port 9, discard), to test its own routes."""
+    return BrokerLink(
+        "http://127.0.0.1:9",
+        "gezondverzekerd",
+        "dbs_unused",
+        (webhook_secret,),
+        generate_provider_keys().private_jwks,
+    )
 
 
 def _free_port() -> int:

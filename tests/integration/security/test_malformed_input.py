@@ -31,13 +31,12 @@ from tests.support.app_routes import endpoints
 from tests.support.broker_server import BrokerServer, bind_socket
 from tests.support.digid_flow import Callback, DigidBrowser
 from tests.support.leaks import CapturedLogs
+from tests.support.provider_stack import offline_broker_link
 
-from databrug.provider_demo.broker_link import BrokerLink
 from databrug.provider_demo.config import ProviderSettings
 from databrug.provider_demo.services import build_services
 from databrug.provider_demo.web.app import create_provider_app
 from databrug.registrations.access_tokens import TOKEN_PREFIX, issue_access_token
-from databrug.sdk import generate_provider_keys
 from databrug.sessions.sealing import seal
 from databrug.web.server import server_config
 from databrug_sandbox.server import SandboxServer
@@ -638,13 +637,7 @@ class RunningApp:
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The demo provider app on a real server, linked to a broker it never needs to reach here."""
     directory = tmp_path_factory.mktemp("provider")
-    link = BrokerLink(
-        "http://127.0.0.1:9",
-        "gezondverzekerd",
-        "dbs_unused",
-        (WEBHOOK_SECRET,),
-        generate_provider_keys().private_jwks,
-    )
+    link = offline_broker_link(WEBHOOK_SECRET)
     sock = bind_socket()
     port = sock.getsockname()[1]
     settings = ProviderSettings(

@@ -15,16 +15,15 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from tests.support.app_routes import Endpoint, endpoints
+from tests.support.provider_stack import offline_broker_link
 
 from databrug.provider_demo.accounts import add_caseworker
-from databrug.provider_demo.broker_link import BrokerLink
 from databrug.provider_demo.config import ProviderSettings
 from databrug.provider_demo.services import DEMO_CASEWORKER, build_services
 from databrug.provider_demo.web import backoffice, public, webhook
 from databrug.provider_demo.web.app import create_provider_app
 from databrug.provider_demo.web.deps import Site
 from databrug.provider_demo.web.staff import staff_form, staff_login
-from databrug.sdk import generate_provider_keys
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 WEBHOOK_SECRET = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk="
@@ -33,13 +32,7 @@ CLERK = ("klerk", "Geen-beheerder-7", "Klerk")  # a caseworker who is not an adm
 
 @pytest.fixture
 def app(tmp_path: Path) -> FastAPI:
-    link = BrokerLink(
-        "http://127.0.0.1:9",
-        "gezondverzekerd",
-        "dbs_unused",
-        (WEBHOOK_SECRET,),
-        generate_provider_keys().private_jwks,
-    )
+    link = offline_broker_link(WEBHOOK_SECRET)
     settings = ProviderSettings(
         database_url=f"sqlite:///{tmp_path / 'provider.sqlite3'}", seed_demo_caseworker=True
     )
