@@ -3,7 +3,9 @@
 # the sandbox, and the demo provider on PostgreSQL. Waits until each broker and nginx answer /ready (serving and
 # reaching Redis; /health is the liveness probe), prints the URLs; Ctrl-C stops everything.
 #   scripts/scale-out.sh [--brokers N] [--no-provider] [--dir DIR] [--once]
-# See docs/deployment.md for what maps to which host.
+# The brokers trust nginx (DATABRUG_TRUSTED_PROXIES=127.0.0.1) for the client's address in X-Forwarded-For;
+# nginx logs paths without query strings (tests/support/scale_out.py). See docs/deployment.md for what maps
+# to which host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh

@@ -38,10 +38,15 @@ def load_settings() -> Settings:
     return Settings()
 
 
-def broker_secret(settings: Settings) -> bytes:
+def configured_broker_secret(settings: Settings) -> bytes | None:
+    """The broker secret the operator set (the same in every process), or None when unset."""
     if settings.broker_secret:
         return hashlib.sha256(settings.broker_secret.encode("utf-8")).digest()
-    return secrets.token_bytes(32)
+    return None
+
+
+def broker_secret(settings: Settings) -> bytes:
+    return configured_broker_secret(settings) or secrets.token_bytes(32)
 
 
 def receipt_signing_key(secret: bytes) -> ECKey:
@@ -99,6 +104,9 @@ def broker_settings(settings: Settings) -> BrokerSettings:
         digid_issuer_url=settings.digid_issuer_url(),
         pairing_ttl_seconds=settings.pairing_ttl_seconds,
         pairing_attempts_per_minute=settings.pairing_attempts_per_minute,
+        pairing_attempts_per_token_per_minute=settings.pairing_attempts_per_token_per_minute,
+        token_requests_per_minute=settings.token_requests_per_minute,
+        token_requests_per_address_per_minute=settings.token_requests_per_address_per_minute,
         sessions_per_minute=settings.sessions_per_minute,
         expiry_sweep_seconds=settings.expiry_sweep_seconds,
         webhook_poll_seconds=settings.webhook_poll_seconds,
@@ -117,7 +125,7 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
         return httpx.AsyncClient(follow_redirects=False, transport=transport)
 
     sources_http, identity_http, webhooks_http = client(400), client(100), client(100)
-    registry = ProviderRegistry.load(settings.providers_file)
+    registry = ProviderRegistry.load(settings.providers_file, configured_broker_secret(settings))
     secret = broker_secret(settings)
     receipt_key = receipt_signing_key(secret)
 

@@ -102,6 +102,7 @@ def edge_limits(settings: Settings) -> EdgeLimits:
         head_seconds=settings.request_head_seconds,
         body_seconds=settings.request_body_seconds,
         keep_alive_seconds=settings.keep_alive_seconds,
+        trusted_proxies=settings.trusted_proxy_networks(),
     )
 
 
@@ -153,16 +154,40 @@ def _cmd_journey(args: argparse.Namespace) -> int:
 
 
 def _cmd_providers(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from databrug.registrations.store import ProvidersFileError
+
+    try:
+        return _providers_action(args)
+    except ProvidersFileError as exc:
+        sys.stderr.write(f"databrug providers: {exc}\n")
+        return 2
+    except ValidationError as exc:
+        problems = "; ".join(_registration_problem(e["loc"], e["msg"]) for e in exc.errors())
+        sys.stderr.write(f"databrug providers: the registration is refused: {problems}\n")
+        return 2
+
+
+def _registration_problem(location: tuple[int | str, ...], message: str) -> str:
+    """One refusal in words: the registration's own checks name their field already."""
+    if message.startswith("Value error, "):
+        return message.removeprefix("Value error, ")
+    return f"{'.'.join(map(str, location))}: {message}"
+
+
+def _providers_action(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from databrug.bootstrap import load_settings
+    from databrug.bootstrap import configured_broker_secret, load_settings
     from databrug.provisioning import register, rotate_keys, rotate_secret
     from databrug.registrations.store import ProviderRegistry
 
     settings = load_settings()
     path = Path(args.file) if args.file else settings.providers_file
-    registry = ProviderRegistry.load(path)
+    broker_secret = configured_broker_secret(settings)
+    registry = ProviderRegistry.load(path, broker_secret)
     if args.action == "list":
         for provider in registry.all():
             kids = ", ".join(k["kid"] for k in provider.encryption_jwks["keys"])
@@ -180,18 +205,23 @@ def _cmd_providers(args: argparse.Namespace) -> int:
             partner=args.partner,
             want_documents=args.documents,
         )
-        registry.save(path)
-        print(f"client_id:      {args.id}\nclient_secret:  {secret}\nwebhook_secret: {webhook_secret}")
-        print("Keep these now: they are stored only as hashes and cannot be shown again.")
+        registry.save(path, broker_secret)
+        print(f"client_id:      {args.id}\nclient_secret:  {secret}")
+        if webhook_secret:
+            print(f"webhook_secret: {webhook_secret}")
+        print(
+            "Keep these now: they cannot be shown again (the client secret is stored as a hash, the "
+            "webhook secret encrypted under the broker secret)."
+        )
         return 0
     if args.action == "rotate-secret":
         secret = rotate_secret(registry, args.id)
-        registry.save(path)
+        registry.save(path, broker_secret)
         print(f"client_secret: {secret}\n(the previous secret stays valid until the next rotation)")
         return 0
     if args.action == "rotate-keys":
         rotate_keys(registry, args.id, json.loads(Path(args.jwks).read_text(encoding="utf-8")))
-        registry.save(path)
+        registry.save(path, broker_secret)
         print("keys rotated: new packages use the new key; the previous key stays listed")
         return 0
     return 2
@@ -307,7 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     providers = commands.add_parser(
         "providers",
         help="register providers and rotate their secrets and keys",
-        description="Manage the provider registry (DATABRUG_PROVIDERS_FILE, default var/providers.json).",
+        description=(
+            "Manage the provider registry (DATABRUG_PROVIDERS_FILE, default var/providers.json). Webhook "
+            "secrets are stored encrypted under DATABRUG_BROKER_SECRET: set it to the brokers' secret."
+        ),
     )
     providers.add_argument("action", choices=["list", "add", "rotate-secret", "rotate-keys"])
     providers.add_argument("--file", default=None, help="the registry file")

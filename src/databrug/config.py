@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,8 +49,21 @@ class Settings(BaseSettings):
     session_lifetime_seconds: int = 3 * 24 * 3600
     idle_timeout_seconds: int = 30 * 60
     pairing_ttl_seconds: int = 120
-    pairing_attempts_per_minute: int = 30
-    """Phone pairing attempts per client address per minute (a QR or short code tried by scanning bots)."""
+    pairing_attempts_per_minute: int = Field(default=300, gt=0)
+    """Phone pairing attempts per client address per minute (short codes tried by scanning bots). Room for
+    the many citizens behind one NAT or carrier-grade NAT address; the per-pairing limit below is the tight
+    one. Behind a balancer the address is the citizen's only with ``trusted_proxies`` set."""
+    pairing_attempts_per_token_per_minute: int = Field(default=10, gt=0)
+    """Pairing attempts per pairing (one QR code or its short code) per minute, from any address."""
+    token_requests_per_minute: int = Field(default=600, gt=0)
+    """``/api/v1/token`` requests per provider (client id) per minute, checked before the secret's scrypt. As
+    many as the sessions it may create: a client that fetches a token per session is not held up."""
+    token_requests_per_address_per_minute: int = Field(default=600, gt=0)
+    """``/api/v1/token`` requests per client address per minute, whichever client ids they name."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks (CIDR) of the load balancers in front of the broker: from them,
+    and only from them, ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed (the client's address is
+    the nearest untrusted one in the chain). Empty: the TCP peer is the client, every header ignored."""
     sessions_per_minute: int = 600
     """Sessions one provider may create per minute."""
     pickup_window_seconds: int = 24 * 3600
@@ -72,6 +86,14 @@ class Settings(BaseSettings):
     provider_database_url: str = "sqlite:///var/provider.sqlite3"
     mail_port: int = 8725
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        return ",".join(_network_or_address(item) for item in value.split(",") if item.strip())
+
+    def trusted_proxy_networks(self) -> tuple[str, ...]:
+        return tuple(item for item in self.trusted_proxies.split(",") if item)
+
     def broker_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.broker_port}").rstrip("/")
 
@@ -83,3 +105,13 @@ class Settings(BaseSettings):
 
     def portals_base(self) -> str:
         return (self.portals_url or self.sandbox_base()).rstrip("/")
+
+
+def _network_or_address(item: str) -> str:
+    """An address or a network in the form uvicorn compares with (it would take anything else as a name and
+    silently never match it): ``*`` and names are refused, a network's host bits are cleared."""
+    text = item.strip()
+    try:
+        return str(ipaddress.ip_network(text, strict=False) if "/" in text else ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError(f"trusted_proxies: '{text[:50]}' is not an IP address or network") from None

@@ -19,10 +19,11 @@ from pathlib import Path
 import httpx
 
 from databrug.config import Settings
-from databrug.provisioning import provision_provider_demo, provision_robot
+from databrug.provisioning import demo_broker_secret, provision_provider_demo, provision_robot
 
 ROBOT_CREDENTIALS = Path("var/demo/robot-provider.json")
 PROVIDER_CREDENTIALS = Path("var/demo/gezondverzekerd.json")
+BROKER_SECRET_FILE = Path("var/demo/broker-secret")
 DEMO_LOGIN = ("medewerker", "Gemeentepolis-2026")  # seeded by provider-demo --seed-demo-caseworker
 
 
@@ -155,11 +156,14 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
     # SIGTERM (e.g. from a process manager, or a shell that ignores SIGINT for background jobs) must also stop
     # the children: turn it into an exit that runs the `finally` below, at any moment, even while starting.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    # The broker keeps webhook secrets encrypted under its secret: the demo's processes share one.
+    settings = demo_broker_secret(settings, BROKER_SECRET_FILE)
+    environment = {**os.environ, "DATABRUG_BROKER_SECRET": settings.broker_secret or ""}
     provision_robot(settings, ROBOT_CREDENTIALS)
     provision_provider_demo(settings, PROVIDER_CREDENTIALS)
     try:
         for service in demo_services(settings):
-            process = subprocess.Popen(service.command, env=os.environ.copy())  # noqa: S603
+            process = subprocess.Popen(service.command, env=environment)  # noqa: S603
             processes.append(process)
             wait_until_healthy(service, process)
             print(f"  {service.name:<32} {service.start_url}", flush=True)

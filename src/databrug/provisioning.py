@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
+from databrug.bootstrap import configured_broker_secret
 from databrug.config import Settings
 from databrug.registrations.credentials import new_credential, new_webhook_secret
 from databrug.registrations.model import PartnerMode, ProviderRegistration
@@ -27,16 +29,19 @@ def register(
     partner: PartnerMode = "optional",
     want_documents: bool = False,
     support_email: str | None = None,
-) -> tuple[ProviderRegistration, str, str]:
-    """Add or replace a provider; returns it with its new API secret and webhook secret (shown once)."""
+) -> tuple[ProviderRegistration, str, str | None]:
+    """Add or replace a provider; returns it with its new API secret and webhook secret (shown once; None
+    for a provider without webhooks, which has no use for one).
+
+    The URLs are checked by the registration model (``pydantic.ValidationError``)."""
     credential, secret = new_credential()
-    webhook_secret = new_webhook_secret()
+    webhook_secret = new_webhook_secret() if webhook_url else None
     provider = ProviderRegistration(
         id=provider_id,
         display_name=display_name,
         return_url=return_url,
         webhook_url=webhook_url,
-        webhook_secrets=[webhook_secret],
+        webhook_secrets=[webhook_secret] if webhook_secret else [],
         encryption_jwks=public_jwks,
         partner=partner,
         want_documents=want_documents,
@@ -75,7 +80,7 @@ def write_private(path: Path, data: dict[str, Any]) -> None:
 
 def provision_robot(settings: Settings, credentials_file: Path) -> None:
     """The demo's pull-only provider that ``databrug journey`` acts as; fresh secrets at every demo start."""
-    registry = ProviderRegistry.load(settings.providers_file)
+    registry = ProviderRegistry.load(settings.providers_file, configured_broker_secret(settings))
     keys = generate_provider_keys()
     _, secret, _ = register(
         registry,
@@ -86,7 +91,7 @@ def provision_robot(settings: Settings, credentials_file: Path) -> None:
         partner="optional",
         support_email="support@robot.invalid",
     )
-    registry.save(settings.providers_file)
+    registry.save(settings.providers_file, configured_broker_secret(settings))
     write_private(
         credentials_file,
         {
@@ -106,10 +111,12 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
     """The demo provider (Gezondverzekerd-like): webhooks to its own port, originals included.
 
     Its secrets (client secret, webhook secret, private keys) go to ``credentials_file`` (mode 0600),
-    which the provider process reads; the broker keeps only hashes and the public keys. The encryption keys
-    survive a restart (packages stored earlier stay readable); the API and webhook secrets are new each time.
+    which the provider process reads; the broker keeps the API secret as a hash, the webhook secret encrypted
+    under the broker secret (which ``settings`` must have) and the public keys. The encryption keys survive a
+    restart (packages stored earlier stay readable); the API and webhook secrets are new each time.
     """
-    registry = ProviderRegistry.load(settings.providers_file)
+    broker_secret = configured_broker_secret(settings)
+    registry = ProviderRegistry.load(settings.providers_file, broker_secret)
     private_jwks, public_jwks = _demo_provider_keys(credentials_file)
     provider_url = f"http://{settings.host}:{settings.provider_port}"
     _, secret, webhook_secret = register(
@@ -123,7 +130,7 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
         want_documents=True,
         support_email="support@gezondverzekerd.invalid",
     )
-    registry.save(settings.providers_file)
+    registry.save(settings.providers_file, broker_secret)
     write_private(
         credentials_file,
         {
@@ -134,6 +141,24 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
             "private_jwks": private_jwks,
         },
     )
+
+
+def demo_broker_secret(settings: Settings, secret_file: Path) -> Settings:
+    """``settings`` with a broker secret: the configured one, or the demo's own, kept in ``secret_file``
+    (mode 0600) so the webhook secrets the demo stored in the providers file open again at the next start."""
+    if settings.broker_secret:
+        return settings
+    try:
+        secret = secret_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        secret = ""
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secret + "\n")
+    return settings.model_copy(update={"broker_secret": secret})
 
 
 def _demo_provider_keys(credentials_file: Path) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -22,6 +22,8 @@ from databrug.robot.setup import load_endpoints
 from databrug.web.app import create_app
 from databrug.web.server import server_config
 
+BROKER_SECRET = "test-broker-secret"
+
 
 def bind_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -43,7 +45,7 @@ class BrokerServer:
             "broker_port": self.port,
             "sandbox_url": sandbox_url,
             "providers_file": directory / "providers.json",
-            "broker_secret": "test-broker-secret",
+            "broker_secret": BROKER_SECRET,
             "expiry_sweep_seconds": 0.5,
             "webhook_poll_seconds": 0.1,
         }

@@ -22,7 +22,7 @@ from databrug.provisioning import provision_provider_demo
 from databrug.sdk import generate_provider_keys
 from databrug_sandbox.mail.smtp import smtp_controller
 from databrug_sandbox.mail.store import MailStore
-from tests.support.broker_server import BrokerServer, bind_socket
+from tests.support.broker_server import BROKER_SECRET, BrokerServer, bind_socket
 
 
 def offline_broker_link(webhook_secret: str) -> BrokerLink:
@@ -59,7 +59,12 @@ class RunningProvider:
         self._socket = bind_socket()
         port: int = self._socket.getsockname()[1]
         provision_provider_demo(
-            Settings(host="127.0.0.1", provider_port=port, providers_file=directory / "providers.json"),
+            Settings(
+                host="127.0.0.1",
+                provider_port=port,
+                providers_file=directory / "providers.json",
+                broker_secret=BROKER_SECRET,
+            ),
             directory / "gezondverzekerd.json",
         )
         self.broker = BrokerServer(directory, sandbox_url)

@@ -41,7 +41,12 @@ REDIS_SERVER = "/usr/bin/redis-server"
 HINT = "run scripts/system-deps.sh (Debian packages redis-server, nginx, postgresql)"
 LOG_FORMAT = "$msec $server_port $request_method $uri $status $request_time $upstream_addr"
 """One access-log line: end time (s), which front (lb / idp), method, path without query, status,
-seconds from the first byte read to the last byte sent, and the broker that answered."""
+seconds from the first byte read to the last byte sent, and the broker that answered. Never the query
+string (``$request``, ``$request_uri``, ``$args``): it carries page tokens (``?t=``) and DigiD codes."""
+BALANCER_ADDRESS = "127.0.0.1"
+"""Where nginx connects to the brokers from: their one trusted proxy (``DATABRUG_TRUSTED_PROXIES``), so the
+client address a broker limits pairing by is the one nginx saw. On one machine this also trusts any local
+process that connects to a broker port directly; on separate hosts it is the balancer's address only."""
 
 
 class StartFailed(RuntimeError):
@@ -285,6 +290,7 @@ class ScaleOut:
             sandbox_url=self.sandbox_url,
             providers_file=self.directory / "providers.json",
             provider_port=provider_port or 8710,
+            broker_secret=secrets.token_urlsafe(32),
         )
         provision_robot(settings, self.robot_credentials)
         if self.provider:
@@ -295,10 +301,11 @@ class ScaleOut:
             "DATABRUG_SESSION_STORE": "redis",
             "DATABRUG_REDIS_URL": self.redis_url,
             "DATABRUG_REDIS_PREFIX": "databrug",
-            "DATABRUG_BROKER_SECRET": secrets.token_urlsafe(32),
+            "DATABRUG_BROKER_SECRET": settings.broker_secret or "",
             "DATABRUG_PROVIDERS_FILE": str(settings.providers_file),
             "DATABRUG_SANDBOX_URL": self.sandbox_url,
             "DATABRUG_PUBLIC_URL": self.lb_url,
+            "DATABRUG_TRUSTED_PROXIES": BALANCER_ADDRESS,
             **self.broker_env,
         }
         _wait_http(f"http://127.0.0.1:{sandbox_port}/healthz", sandbox, "the sandbox")

@@ -8,6 +8,7 @@ Everything personal passes through here only in memory, sealed at rest under the
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -48,7 +49,12 @@ class BrokerSettings:
     """The broker's public base URL (links, DigiD redirect, pick-up URL)."""
     digid_issuer_url: str
     pairing_ttl_seconds: int = 120
-    pairing_attempts_per_minute: int = 30
+    pairing_attempts_per_minute: int = 300
+    """Per client address (``config.Settings`` says why so many); the next one is per pairing."""
+    pairing_attempts_per_token_per_minute: int = 10
+    token_requests_per_minute: int = 600
+    """``/api/v1/token`` per client id; the next one per client address."""
+    token_requests_per_address_per_minute: int = 600
     sessions_per_minute: int = 600
     expiry_sweep_seconds: float = 15.0
     webhook_poll_seconds: float = 1.0
@@ -98,9 +104,19 @@ class Broker:
     def issue_access_token(self, provider_id: str) -> str:
         return issue_access_token(self.secret, provider_id)
 
-    async def token_for_client(self, client_id: str, secret: str) -> str:
-        """An access token for the provider whose id and secret these are (OAuth 2 client credentials)."""
-        provider = await authenticated(self.registry, self._recently_verified, client_id, secret)
+    async def token_for_client(self, client_id: str, secret: str, address: str) -> str:
+        """An access token for the provider whose id and secret these are (OAuth 2 client credentials).
+        Limited per client address and per client id before a secret costs a scrypt (tens of ms of CPU)."""
+
+        async def limit() -> None:
+            await self.sessions.check_rate(
+                f"token-from:{address}", self.settings.token_requests_per_address_per_minute, 60
+            )
+            await self.sessions.check_rate(
+                _client_rate_key(client_id), self.settings.token_requests_per_minute, 60
+            )
+
+        provider = await authenticated(self.registry, self._recently_verified, client_id, secret, limit)
         return issue_access_token(self.secret, provider.id)
 
     def provider_of_token(self, token: str) -> str | None:
@@ -218,3 +234,8 @@ class Broker:
         for client in self.http:
             await client.aclose()
         await self.sessions.store.close()
+
+
+def _client_rate_key(client_id: str) -> str:
+    """The rate key of a client id as sent: digested, since it is whatever the caller typed (any length)."""
+    return "token:" + hashlib.sha256(client_id.encode("utf-8", "replace")).hexdigest()[:32]

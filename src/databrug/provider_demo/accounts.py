@@ -8,11 +8,15 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from databrug.provider_demo.storage.tables import Caseworker, LoginSession
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 # scrypt parameters: n=2**14, r=8, p=1 (RFC 7914's interactive-login recommendation), 16 MiB memory.
 _N, _R, _P, _LEN = 2**14, 8, 1, 32
@@ -131,30 +135,76 @@ def csrf_ok(login: Login, submitted: str | None) -> bool:
 
 
 class LoginThrottle:
-    """Slows password guessing: after ``limit`` failures for a username within ``window`` seconds, further
-    attempts fail (without checking the password) until the window has passed. In-process, per username."""
+    """Slows password guessing without letting a guesser lock the caseworker out. In-process.
 
-    def __init__(self, limit: int = 5, window: float = 15 * 60) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, list[float]] = {}
+    - Per (username, client address): after ``limit`` failures within ``window`` seconds, that pair is
+      refused without checking the password until the window has passed. Only the guesser's address is
+      locked; the caseworker's own address is not.
+    - Per username, from all addresses together: past ``slow_after`` failures within the window, each
+      attempt from an address that has not logged in as that user before waits a growing delay (doubling,
+      at most ``max_delay`` seconds) before its password is checked. Never a refusal, and none at all from
+      the addresses the caseworker logged in from (``succeeded``).
 
-    def _recent(self, username: str, now: float) -> list[float]:
-        recent = [t for t in self._failures.get(username.casefold(), []) if t > now - self.window]
-        if recent:
-            self._failures[username.casefold()] = recent
-        else:
-            self._failures.pop(username.casefold(), None)
-        return recent
+    Refused attempts are not counted (their password is not checked), so one address adds at most ``limit``
+    failures per window to the username's count: it takes many addresses to slow a username down at all.
+    A logged-in caseworker's session is never looked at here.
+    """
 
-    def blocked(self, username: str, now: float) -> bool:
-        return len(self._recent(username, now)) >= self.limit
+    _MAX_KEYS = 10_000  # bounded memory: past it the oldest entries are dropped
+    _USUAL_PER_USER = 8
 
-    def failed(self, username: str, now: float) -> None:
-        self._failures.setdefault(username.casefold(), []).append(now)
-        if len(self._failures) > 10_000:  # bounded: drop the oldest entries
-            for key in list(self._failures)[:1000]:
-                self._failures.pop(key, None)
+    def __init__(
+        self,
+        limit: int = 5,
+        window: float = 15 * 60,
+        *,
+        slow_after: int = 10,
+        first_delay: float = 0.5,
+        max_delay: float = 8.0,
+    ) -> None:
+        self.limit, self.window = limit, window
+        self.slow_after, self.first_delay, self.max_delay = slow_after, first_delay, max_delay
+        self._by_pair: dict[tuple[str, str], list[float]] = {}
+        self._by_user: dict[str, list[float]] = {}
+        self._usual: dict[str, list[str]] = {}
 
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username.casefold(), None)
+    def locked(self, username: str, address: str, now: float) -> bool:
+        """Refuse this attempt without checking the password: this address guessed too often."""
+        return len(_recent(self._by_pair, (username.casefold(), address), now, self.window)) >= self.limit
+
+    def delay(self, username: str, address: str, now: float) -> float:
+        """Seconds to wait before checking this attempt's password (0 from the caseworker's usual address)."""
+        user = username.casefold()
+        if address in self._usual.get(user, ()):
+            return 0.0
+        excess = len(_recent(self._by_user, user, now, self.window)) - self.slow_after
+        return 0.0 if excess < 0 else min(self.max_delay, self.first_delay * 2.0**excess)
+
+    def failed(self, username: str, address: str, now: float) -> None:
+        user = username.casefold()
+        self._by_pair.setdefault((user, address), []).append(now)
+        self._by_user.setdefault(user, []).append(now)
+        _bound(self._by_pair, self._MAX_KEYS)
+        _bound(self._by_user, self._MAX_KEYS)
+
+    def succeeded(self, username: str, address: str) -> None:
+        user = username.casefold()
+        self._by_pair.pop((user, address), None)
+        usual = [a for a in self._usual.get(user, []) if a != address]
+        self._usual[user] = [address, *usual][: self._USUAL_PER_USER]
+        _bound(self._usual, self._MAX_KEYS)
+
+
+def _recent(table: dict[_K, list[float]], key: _K, now: float, window: float) -> list[float]:
+    recent = [t for t in table.get(key, []) if t > now - window]
+    if recent:
+        table[key] = recent
+    else:
+        table.pop(key, None)
+    return recent
+
+
+def _bound(table: dict[_K, _V], limit: int) -> None:
+    if len(table) > limit:
+        for key in list(table)[: limit // 10]:
+            table.pop(key, None)

@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import delete, select
 
 from databrug.provider_demo.config import ProviderSettings
+from databrug.provider_demo.email_address import checked_email
 from databrug.provider_demo.mail import Invitation, MailError, invitation_message
 from databrug.provider_demo.municipalities import by_code, settings_for
 from databrug.provider_demo.storage.database import Database
@@ -35,7 +36,6 @@ DECISION_REASONS = (
     "granted_without_check",
     "other",
 )
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{8,20}$")
 MAX_CHILDREN = 15
 # Re-send the same link only while it has at least this long to live; otherwise start a new session.
@@ -64,7 +64,7 @@ class Application:
             problems.append("municipality")
         if not 1 <= len(self.name.strip()) <= 200:
             problems.append("name")
-        if not EMAIL.match(self.email.strip()):
+        if checked_email(self.email) is None:
             problems.append("email")
         if self.phone and not PHONE.match(self.phone.strip()):
             problems.append("phone")
@@ -104,7 +104,7 @@ class CaseService:
                 municipality_code=application.municipality_code,
                 status="received",
                 applicant_name=application.name.strip(),
-                email=application.email.strip(),
+                email=checked_email(application.email) or "",  # checked in problems() above
                 phone=(application.phone or "").strip() or None,
                 partner_declared=application.partner,
                 children=application.children,
@@ -152,19 +152,16 @@ class CaseService:
             assert case.citizen_url is not None
             assert case.session_expires_at is not None
             municipality = by_code()[case.municipality_code].name
-            message = invitation_message(
-                Invitation(
-                    to=case.email,
-                    name=case.applicant_name,
-                    municipality=municipality,
-                    link=case.citizen_url,
-                    expires_at=case.session_expires_at,
-                    language=case.language,
-                ),
-                self.settings.mail_from,
+            invitation = Invitation(
+                to=case.email,
+                name=case.applicant_name,
+                municipality=municipality,
+                link=case.citizen_url,
+                expires_at=case.session_expires_at,
+                language=case.language,
             )
             try:
-                self.mailer(message)
+                self.mailer(invitation_message(invitation, self.settings.mail_from))
             except MailError as error:
                 log.warning("invitation not sent case=%s: %s", case_id, error)
                 return False

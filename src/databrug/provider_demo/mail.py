@@ -10,6 +10,7 @@ from email.utils import make_msgid
 from zoneinfo import ZoneInfo
 
 from databrug.provider_demo.config import ProviderSettings
+from databrug.provider_demo.email_address import checked_email
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -50,7 +51,17 @@ _TEXT = {
 }
 
 
+class MailError(Exception):
+    """The invitation was not sent; the message says why (the SMTP server that failed, or a recipient that
+    is not an address), never to whom."""
+
+
 def invitation_message(invitation: Invitation, sender: str) -> EmailMessage:
+    """The invitation to ``invitation.to``; ``MailError`` when that is not an address the application form
+    would accept (``email_address.py``): nothing is sent to a part of it, no header is built from it."""
+    to = checked_email(invitation.to)
+    if to is None:
+        raise MailError("the recipient is not a valid e-mail address; nothing was sent")
     subject, body = _TEXT.get(invitation.language, _TEXT["nl"])
     expires = invitation.expires_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
     values = {
@@ -62,14 +73,10 @@ def invitation_message(invitation: Invitation, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject.format(**values)
     message["From"] = sender
-    message["To"] = invitation.to
+    message["To"] = to
     message["Message-ID"] = make_msgid(domain="gezondverzekerd.invalid")
     message.set_content(body.format(**values))
     return message
-
-
-class MailError(Exception):
-    """Sending failed; the message says where (host/port), never to whom."""
 
 
 def send(message: EmailMessage, settings: ProviderSettings) -> None:

@@ -1,14 +1,51 @@
-"""A provider's registration (docs/design.md §6). Holds no personal data; API secrets only as hashes."""
+"""A provider's registration (docs/design.md §6). Holds no personal data; API secrets only as hashes (webhook
+secrets, which the broker must read to sign, are encrypted in the registry file: ``store.py``)."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from databrug.records import SOURCE_NAMES, SourceName
 
 PartnerMode = Literal["required", "optional", "off"]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def checked_url(value: str, *, what: str, fragment: bool) -> str:
+    """``value`` when it is an https URL, or http on a loopback host (localhost, 127.0.0.0/8, ::1) for
+    development, without a user name or password (and without a fragment unless ``fragment``).
+
+    A citizen's browser follows the return URL and the broker posts webhooks to the other: a
+    ``javascript:`` or ``data:`` URL, or a plain-http one across the network, must not be registered."""
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F or c == "\\" for c in value):
+        raise ValueError(f"{what} must not contain spaces, control characters or backslashes")
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port  # .port raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"{what} is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not host:
+        raise ValueError(f"{what} must be an https URL (http only on localhost, for development)")
+    if "@" in parts.netloc:
+        raise ValueError(f"{what} must not contain a user name or password")
+    if scheme == "http" and not _is_loopback(host):
+        raise ValueError(f"{what} must use https (http only on localhost, 127.0.0.0/8 or ::1)")
+    if not fragment and "#" in value:
+        raise ValueError(f"{what} must not contain a fragment (#…)")
+    return value
 
 
 class Support(BaseModel):
@@ -54,6 +91,16 @@ class ProviderRegistration(BaseModel):
     want_documents: bool = False
     pickup_window_seconds: int = Field(default=24 * 3600, ge=60, le=14 * 24 * 3600)
     credentials: list[ApiCredential] = Field(default_factory=list, max_length=2)
+
+    @field_validator("return_url")
+    @classmethod
+    def _return_url_is_safe(cls, value: str) -> str:
+        return checked_url(value, what="return_url", fragment=True)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_is_safe(cls, value: str | None) -> str | None:
+        return None if value is None else checked_url(value, what="webhook_url", fragment=False)
 
     @field_validator("encryption_jwks")
     @classmethod

@@ -16,6 +16,14 @@ class DatabrugError(Exception):
         self.status = status
         super().__init__(f"{code}: {message}" + (f" (HTTP {status})" if status is not None else ""))
 
+    @property
+    def gone(self) -> bool:
+        """The broker answered 410: what was asked for is gone for good, do not ask again. A package is
+        ``package_gone`` (acknowledged and erased) or ``package_expired`` (the session expired or the pick-up
+        window passed), or the session ended without one (``session_cancelled``, ``session_failed``); a 409
+        ``package_not_ready`` means ask again later."""
+        return self.status == 410
+
 
 class WebhookVerificationError(DatabrugError):
     """The webhook is not from the broker, or too old/new. Answer it with 400 and do not act on it."""

@@ -23,6 +23,7 @@ from databrug.broker.background import run_background
 from databrug.errors import CodedError
 from databrug.web import computer, phone, provider_api
 from databrug.web.context import language, render
+from databrug.web.cross_site import SameOriginOnly, origin_of
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
 from databrug.web.request_limits import RETURN_TO_KEY, RequestBodyLimit
@@ -86,6 +87,14 @@ def error_response(
     return render(request, "error.html", f"error.{code}.title", status_code=status, code=code)
 
 
+def _cross_site_refusal(scope: Scope) -> Response:
+    """403 in the catalogue's words; the connection closes after it (the body was left unread, see
+    ``web/server.py``), and says so, so that the client does not send its next request down it."""
+    response = error_response(Request(scope), "cross_site_request")
+    response.headers["Connection"] = "close"
+    return response
+
+
 def _body_refusal(scope: Scope) -> Response:
     """A body over its cap: 413 in the catalogue's words (with the security headers, answered inside them), or
     for a browser whose route named a page to return to (an upload), that page with the error shown there."""
@@ -143,7 +152,10 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
         retry_after = getattr(error, "retry_after_seconds", None)
         if isinstance(retry_after, int):
             extra["retry_after"] = retry_after
-        return error_response(request, code if code in CATALOGUE else "internal_error", extra=extra)
+        response = error_response(request, code if code in CATALOGUE else "internal_error", extra=extra)
+        if isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)  # RFC 9110 §10.2.3, for clients and proxies
+        return response
 
     app.add_exception_handler(CodedError, coded_error)  # every error the broker raises on purpose
 
@@ -216,12 +228,9 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
 
     app.add_middleware(AnswerUnhandled, answer=internal_error)  # first: the innermost of our middleware
     app.add_middleware(RequestBodyLimit, refusal=_body_refusal)
+    # outside the body limit: a cross-site post is refused on its headers, none of its body read
+    app.add_middleware(SameOriginOnly, own_origin=broker.settings.broker_url, refusal=_cross_site_refusal)
     if broker.settings.access_log:
         app.add_middleware(AccessLog)  # inside SecurityHeaders: it reads the status that one notes
-    app.add_middleware(SecurityHeaders, form_targets=_origin(broker.settings.digid_issuer_url))
+    app.add_middleware(SecurityHeaders, form_targets=origin_of(broker.settings.digid_issuer_url))
     return app
-
-
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -27,12 +27,14 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "provider_unknown": CatalogueEntry(401),
     "package_not_ready": CatalogueEntry(409, retryable=True),
     "package_gone": CatalogueEntry(410),
+    "package_expired": CatalogueEntry(410),
     "internal_error": CatalogueEntry(500, retryable=True),
-    # requests refused at the edge (web/request_limits.py, web/server.py)
+    # requests refused at the edge (web/request_limits.py, web/cross_site.py, web/server.py)
     "payload_too_large": CatalogueEntry(413),
     "headers_too_large": CatalogueEntry(431),
     "uri_too_long": CatalogueEntry(414),
     "request_timeout": CatalogueEntry(408, retryable=True),
+    "cross_site_request": CatalogueEntry(403),
     # sessions
     "session_not_found": CatalogueEntry(404),
     "session_expired": CatalogueEntry(410),

@@ -165,9 +165,14 @@ async def pair_page(request: Request, t: Annotated[str, Query(max_length=80)] = 
 
 @router.post("/pair")
 async def pair(request: Request, broker: BrokerDep, t: Annotated[str, Form(max_length=80)]) -> Response:
+    # Two limits: per address (the real client's behind a trusted proxy, web/server.py), wide enough for a
+    # NAT full of citizens; and per pairing, so a QR code hammered from many addresses is held up too.
     client = request.client.host if request.client else "unknown"
-    await broker.sessions.check_rate(f"pair:{client}", broker.settings.pairing_attempts_per_minute, 60)
-    grant = await broker.sessions.pairing.pair(await broker.sessions.pairing.token_for(t))
+    limits, rates = broker.settings, broker.sessions
+    await rates.check_rate(f"pair:{client}", limits.pairing_attempts_per_minute, 60)
+    token = await broker.sessions.pairing.token_for(t)
+    await rates.check_rate(f"pair-token:{token.hash}", limits.pairing_attempts_per_token_per_minute, 60)
+    grant = await broker.sessions.pairing.pair(token)
     response = RedirectResponse("/app/pairing", status_code=303)
     begin_app(request, grant.app_token.reveal(), response)
     set_private_cookie(request, response, "dbc", grant.code, COOKIE_PATH)

@@ -15,6 +15,7 @@ from databrug.broker import (
     Broker,
     BrokerError,
     SessionRecord,
+    SessionState,
     read_basic_credentials,
 )
 from databrug.records import SourceName
@@ -42,8 +43,11 @@ _ERROR_MEANINGS = {
     400: "Invalid request (invalid_request)",
     401: "Missing, invalid or expired access token (unauthorised)",
     404: "No such session for this provider (session_not_found)",
-    409: "Not possible in the session's current state (package_not_ready, invalid_transition, …)",
-    410: "The package or session is gone (package_gone, session_expired, session_cancelled, …)",
+    409: "Not possible in the session's current state (package_not_ready: not sent yet, retry later; …)",
+    410: (
+        "The package or session is gone for good (package_gone, package_expired, session_cancelled, "
+        "session_failed, …): do not retry"
+    ),
     413: f"The body is over {DEFAULT_BODY_BYTES // 1024} KiB (payload_too_large), refused unparsed",
     422: "The request does not match this schema (validation_failed)",
     429: "Too many requests (rate_limited)",
@@ -184,7 +188,7 @@ def status_of(record: SessionRecord) -> SessionStatus:
     "/token",
     response_model=TokenResponse,
     summary="OAuth2 client credentials",
-    responses=errors(400, 401, 413),
+    responses=errors(400, 401, 413, 429),
 )
 async def token(
     request: Request,
@@ -193,8 +197,9 @@ async def token(
     client_id: Annotated[str, Form(description="Or send both as HTTP Basic credentials")] = "",
     client_secret: Annotated[str, Form()] = "",
 ) -> TokenResponse:
+    address = request.client.host if request.client else "unknown"
     client_id, client_secret = _client_credentials(request, client_id, client_secret)
-    token = await broker.token_for_client(client_id, client_secret)
+    token = await broker.token_for_client(client_id, client_secret, address)
     return TokenResponse(access_token=token, expires_in=ACCESS_TOKEN_TTL_SECONDS)
 
 
@@ -313,18 +318,34 @@ async def cancel_session(session_id: str, broker: BrokerDep, provider: ProviderI
 async def get_package(session_id: str, broker: BrokerDep, provider: ProviderId) -> Response:
     ciphertext = await broker.sessions.load_package(session_id, provider)
     if ciphertext is None:
-        record = await broker.sessions.provider_session(session_id, provider)
-        if record.state.value == "acknowledged":
-            raise BrokerError("package_gone", "the package was acknowledged and deleted")
-        raise BrokerError("package_not_ready", "the citizen has not sent the package yet")
+        raise _no_package(await broker.sessions.provider_session(session_id, provider))
     return Response(content=ciphertext, media_type="application/jose")
+
+
+def _no_package(record: SessionRecord) -> BrokerError:
+    """Why a session has no package to pick up: 409 only while one may still come, 410 once none will."""
+    state = record.state
+    if state is SessionState.ACKNOWLEDGED:
+        return BrokerError("package_gone", "the package was acknowledged and deleted")
+    if state is SessionState.EXPIRED or state is SessionState.DELIVERED:  # delivered: its window just ended
+        return BrokerError("package_expired", "the session expired or the pick-up window passed")
+    if state is SessionState.CANCELLED:
+        return BrokerError("session_cancelled", "the session was cancelled: there is no package")
+    if state is SessionState.FAILED:
+        return BrokerError("session_failed", "the session failed: there is no package")
+    return BrokerError("package_not_ready", "the citizen has not sent the package yet")
 
 
 @router.post(
     "/sessions/{session_id}/package/ack", response_model=AckResponse, responses=errors(401, 404, 409, 410)
 )
 async def acknowledge_package(session_id: str, broker: BrokerDep, provider: ProviderId) -> AckResponse:
-    return AckResponse(receipt=await broker.acknowledge(session_id, provider))
+    try:
+        return AckResponse(receipt=await broker.acknowledge(session_id, provider))
+    except BrokerError as error:
+        if error.code != "package_not_ready":
+            raise
+        raise _no_package(await broker.sessions.provider_session(session_id, provider)) from None
 
 
 @router.get("/schema/data-package.json", summary="The JSON Schema of the data package")

@@ -14,8 +14,11 @@ nothing at all. ``BoundedHttpToolsProtocol`` keeps httptools (its speed is in do
 - an answer sent before its request's body was read (a 401 before an upload, a 413) closes the connection, so
   the rest of that body is not read at all.
 
-Idle keep-alive connections close after ``keep_alive_seconds`` (uvicorn's own timer). The refusals are JSON
-in the error catalogue's shape. uvicorn's log lines keep their message but never a traceback: frames and
+Idle keep-alive connections close after ``keep_alive_seconds`` (uvicorn's own timer). The client's address
+is the TCP peer's, or, from a trusted proxy (``trusted_proxies``), the nearest address in ``X-Forwarded-For``
+that is not itself a trusted proxy: uvicorn's ``ProxyHeadersMiddleware`` reads the chain from the right, so
+what a client writes into the header itself, left of what its proxies add, is never taken. The refusals are
+JSON in the error catalogue's shape. uvicorn's log lines keep their message but never a traceback: frames and
 exception texts can carry request data (``WithoutTraceback``).
 """
 
@@ -49,6 +52,9 @@ class EdgeLimits:
     body_seconds: float = 60.0
     """A 4 MiB upload at 1 Mbit/s takes about 35 s."""
     keep_alive_seconds: int = 5
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of the balancers in front: only a connection from one of them has its
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed. None (the default): the TCP peer is the client."""
 
 
 class _Refused(Exception):
@@ -254,7 +260,8 @@ def server_config(
     log_level: str = "warning",
     lifespan: Literal["auto", "on", "off"] = "auto",
 ) -> EdgeConfig:
-    """One process, httptools with the edge limits, no access log (the app logs requests without paths)."""
+    """One process, httptools with the edge limits, no access log (the app logs requests without paths).
+    Proxy headers are read only from ``limits.trusted_proxies`` (uvicorn's own default trusts loopback)."""
     limits = limits or EdgeLimits()
     config = EdgeConfig(
         app,
@@ -267,6 +274,8 @@ def server_config(
         log_level=log_level,
         access_log=False,
         timeout_keep_alive=limits.keep_alive_seconds,
+        proxy_headers=bool(limits.trusted_proxies),
+        forwarded_allow_ips=list(limits.trusted_proxies),
         workers=1,
     )
     config.edge_limits = limits

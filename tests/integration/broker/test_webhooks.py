@@ -95,6 +95,7 @@ def test_a_provider_that_was_down_gets_every_package_exactly_once(
         public_jwks=keys.public_jwks,
         webhook_url=receiver.url,
     )
+    assert webhook_secret is not None  # a provider with a webhook URL gets one
     receiver.secret = webhook_secret
     endpoints = dataclasses.replace(
         quick_broker.endpoints(),

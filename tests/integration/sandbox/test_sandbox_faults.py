@@ -55,7 +55,7 @@ def timed(call: Any) -> tuple[httpx.Response, float]:
 
 
 def test_fixed_and_random_latency(sandbox: SandboxServer, token: str) -> None:
-    _, baseline = timed(lambda: brp(sandbox, token))
+    baseline = min(timed(lambda: brp(sandbox, token))[1] for _ in range(3))  # the fastest: a busy machine
     set_fault(sandbox, "mijnoverheid", latency_ms=300)
     response, slow = timed(lambda: brp(sandbox, token))
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """The authorisation matrix: who may call what. Provider A vs provider B on every provider endpoint; citizen
 tokens on the provider API; a provider token on the citizen's pages; expired, tampered and foreign access
-tokens; a reused pairing token; the app token of a session that has ended."""
+tokens; a reused pairing token; the app token of a session that has ended; a cross-site post to every
+state-changing citizen route."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from tests.support.broker_server import BrokerServer
 from tests.support.provider_api import access_token
 
@@ -18,6 +20,7 @@ from databrug.provisioning import register
 from databrug.registrations.access_tokens import TOKEN_PREFIX, _b64, _unb64, issue_access_token
 from databrug.robot.page import Page
 from databrug.sdk import generate_provider_keys
+from databrug.web import computer, phone
 from databrug_sandbox.server import SandboxServer
 
 SESSION_ROUTES = [
@@ -172,6 +175,9 @@ def test_expired_tampered_and_foreign_access_tokens_are_refused(
     flipped = a.token[:-3] + ("AAA" if not a.token.endswith("AAA") else "BBB")
     refused = {
         "expired": issue_access_token(secret, a.id, ttl=-1),
+        "valid for ten years, signed with the broker secret": issue_access_token(
+            secret, a.id, ttl=10 * 365 * 86400
+        ),
         "another broker's": issue_access_token(b"another-broker-secret", a.id),
         "signature changed": flipped,
         "payload changed": forged(b.token, a.id),
@@ -221,3 +227,121 @@ def test_the_app_token_of_an_ended_session_opens_nothing(
         assert answer.status_code in (401, 410), (method, path)
         assert answer.json()["error"]["code"] in ("session_cancelled", "token_invalid"), (method, path)
     citizen.client.close()
+
+
+# -- cross-site requests: every state-changing citizen route refuses a post from another site's page
+
+HOSTILE_SENDERS = {
+    "Origin of another site": {"Origin": "https://evil.example"},
+    "Origin of a same-site page on another port": {"Origin": "http://127.0.0.1:1"},
+    "Origin null (a page asking for no-referrer, a sandboxed frame), no fetch metadata": {"Origin": "null"},
+    "Origin null and Sec-Fetch-Site cross-site": {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    "Sec-Fetch-Site cross-site": {"Sec-Fetch-Site": "cross-site"},
+    "Sec-Fetch-Site same-site": {"Sec-Fetch-Site": "same-site"},
+    "Sec-Fetch-Site same-origin but Origin of another site": {
+        "Sec-Fetch-Site": "same-origin",
+        "Origin": "https://evil.example",
+    },
+}
+
+
+def state_changing_routes() -> list[tuple[str, str]]:
+    """Every route of the computer pages and the app that changes state (any method but GET/HEAD), with
+    its path parameters filled in: a route added later is in the matrix without anyone listing it."""
+    found = []
+    for route in [*computer.router.routes, *phone.router.routes]:
+        assert isinstance(route, APIRoute)
+        for method in sorted(set(route.methods or ()) - {"GET", "HEAD"}):
+            found.append((method, route.path.format(name="brp")))
+    return found
+
+
+def test_the_matrix_has_every_state_changing_citizen_route() -> None:
+    routes = state_changing_routes()
+    for expected in [
+        ("POST", "/c/phone-start"),
+        ("POST", "/c/confirm"),
+        ("POST", "/app/pair"),
+        ("POST", "/app/sources/brp/fetch"),
+        ("POST", "/app/fetch-all"),
+        ("POST", "/app/sources/brp/skip"),
+        ("POST", "/app/sources/brp/upload"),
+        ("POST", "/app/next"),
+        ("POST", "/app/consent"),
+        ("POST", "/app/decline"),
+    ]:
+        assert expected in routes
+
+
+def status_of(broker: BrokerServer, provider: Provider, session_id: str) -> dict[str, object]:
+    with httpx.Client(base_url=broker.url) as api:
+        answer = api.get(f"/api/v1/sessions/{session_id}", headers=bearer(provider.token))
+    assert answer.status_code == 200
+    body: dict[str, object] = answer.json()
+    return body
+
+
+def test_a_cross_site_post_is_refused_and_changes_nothing(
+    broker: BrokerServer, providers: tuple[Provider, Provider]
+) -> None:
+    a, _ = providers
+    citizen = new_citizen(broker, a)  # paired on the phone: its cookies open every route
+    before = status_of(broker, a, citizen.session_id)
+    form = {"t": "dbq_x", "code": "000000", "consent_applicant": "yes"}
+    for method, path in state_changing_routes():
+        for sender, headers in HOSTILE_SENDERS.items():
+            as_json = citizen.client.request(
+                method, path, data=form, headers={**headers, "Accept": "application/json"}
+            )
+            assert as_json.status_code == 403, (method, path, sender)
+            assert as_json.json()["error"]["code"] == "cross_site_request", (method, path, sender)
+            as_page = citizen.client.request(method, path, data=form, headers=headers)
+            assert as_page.status_code == 403, (method, path, sender)
+            page = Page.read(str(as_page.url), as_page.status_code, as_page.text)
+            assert page.attrs["error"]["data-code"] == "cross_site_request", (method, path, sender)
+    assert status_of(broker, a, citizen.session_id) == before  # not declined, not touched, nothing fetched
+    # From the broker's own pages the same cookies work: a same-origin decline ends the session. Chromium
+    # sends Origin null from a page under Referrer-Policy: no-referrer, with Sec-Fetch-Site: same-origin.
+    own = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert citizen.client.post("/app/decline", headers=own).status_code == 200
+    assert status_of(broker, a, citizen.session_id)["state"] == "cancelled"
+    citizen.client.close()
+
+
+def test_pairing_and_confirming_refuse_a_cross_site_post(
+    broker: BrokerServer, providers: tuple[Provider, Provider]
+) -> None:
+    a, _ = providers
+    with httpx.Client(base_url=broker.url) as api:
+        created = api.post("/api/v1/sessions", json={"reference": "csrf"}, headers=bearer(a.token)).json()
+    own = {"Origin": broker.url, "Sec-Fetch-Site": "same-origin"}
+    with httpx.Client(base_url=broker.url) as computer, httpx.Client(base_url=broker.url) as phone:
+        computer.get("/start", params=parse_qs(urlsplit(created["citizen_url"]).query))
+        token = Page.read(broker.url, 200, computer.get("/c/qr").text).text("pairing-token")
+        refused = phone.post("/app/pair", data={"t": token}, headers={"Origin": "https://evil.example"})
+        assert refused.status_code == 403
+        assert "dba" not in phone.cookies
+        paired = phone.post("/app/pair", data={"t": token}, headers=own)  # the token was not used up
+        assert paired.status_code == 303
+        code = str(phone.cookies.get("dbc", path="/app"))
+        refused = computer.post("/c/confirm", data={"code": code}, headers={"Sec-Fetch-Site": "cross-site"})
+        assert refused.status_code == 403
+        assert status_of(broker, a, created["id"])["state"] == "opened"
+        assert computer.post("/c/confirm", data={"code": code}, headers=own).status_code == 303
+        assert status_of(broker, a, created["id"])["state"] == "paired"
+
+
+def test_the_provider_api_and_the_pages_reads_are_not_origin_checked(
+    broker: BrokerServer, providers: tuple[Provider, Provider]
+) -> None:
+    """Bearer tokens, no cookies a browser adds by itself: a provider's web front end may call the API
+    from its own origin. And a GET is never refused: the invitation link is opened from a mail client."""
+    a, _ = providers
+    evil = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    with httpx.Client(base_url=broker.url) as api:
+        created = api.post(
+            "/api/v1/sessions", json={"reference": "cors"}, headers={**bearer(a.token), **evil}
+        )
+        assert created.status_code == 201
+        page_token = parse_qs(urlsplit(created.json()["citizen_url"]).query)["t"][0]
+        assert api.get("/start", params={"t": page_token}, headers=evil).status_code == 303

@@ -302,8 +302,8 @@ async def _until_closed(
     port: int, sends: list[tuple[float, bytes]], limit: float = 30.0
 ) -> tuple[float, bytes]:
     """Seconds until the server closed the connection, and what it sent; ``sends`` are (delay, bytes)."""
+    started = time.monotonic()  # before the connect: the server's clock starts at its accept
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    started = time.monotonic()
 
     async def send() -> None:
         for delay, data in sends:
@@ -371,7 +371,12 @@ def provider_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[in
     port = free_port()
     credentials = directory / "gezondverzekerd.json"
     provision_provider_demo(
-        Settings(host="127.0.0.1", provider_port=port, providers_file=directory / "providers.json"),
+        Settings(
+            host="127.0.0.1",
+            provider_port=port,
+            providers_file=directory / "providers.json",
+            broker_secret="edge-test-broker-secret",
+        ),
         credentials,
     )
     command = [DATABRUG, "provider-demo", "--host", "127.0.0.1", "--port", str(port), "--credentials",

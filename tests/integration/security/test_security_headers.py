@@ -25,7 +25,10 @@ HTTPS = {"X-Forwarded-Proto": "https"}  # what a TLS-terminating proxy in front 
 
 @pytest.fixture(scope="module")
 def broker(sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerServer]:
-    with BrokerServer(tmp_path_factory.mktemp("headers"), sandbox.base_url) as running:
+    """Loopback is the trusted proxy: its X-Forwarded-Proto says whether the browser came over HTTPS."""
+    with BrokerServer(
+        tmp_path_factory.mktemp("headers"), sandbox.base_url, trusted_proxies="127.0.0.1"
+    ) as running:
         yield running
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -114,21 +117,6 @@ def test_login_sessions_store_only_a_hash_and_expire(provider_database_url: str)
     db.dispose()
 
 
-def test_login_throttle_blocks_after_five_failures_per_username() -> None:
-    from databrug.provider_demo.accounts import LoginThrottle
-
-    throttle = LoginThrottle(limit=5, window=900)
-    for attempt in range(5):
-        assert not throttle.blocked("Anna", 1000.0 + attempt)
-        throttle.failed("Anna", 1000.0 + attempt)
-    assert throttle.blocked("anna", 1010.0)
-    assert not throttle.blocked("bert", 1010.0)
-    assert not throttle.blocked("anna", 1000.0 + 4 + 901)  # the window has passed
-    throttle.failed("bert", 1.0)
-    throttle.succeeded("bert")
-    assert not throttle.blocked("bert", 2.0)
-
-
 def test_admin_command_adds_a_caseworker(provider_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from databrug.provider_demo.admin import main
 
@@ -143,3 +131,32 @@ def test_admin_command_adds_a_caseworker(provider_database_url: str, monkeypatch
         assert worker is not None
         assert worker.is_admin
     db.dispose()
+
+
+def test_the_sqlite_file_is_created_private(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "provider.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) & 0o700 == 0o700
+    db.dispose()
+
+
+def test_an_existing_world_readable_sqlite_file_is_tightened(tmp_path: Path) -> None:
+    path = tmp_path / "provider.sqlite3"
+    first = Database(f"sqlite:///{path}")
+    first.migrate()
+    first.dispose()
+    os.chmod(path, 0o644)
+    again = Database(f"sqlite:///{path}")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with again.session() as session:  # still the same database, tables and all
+        assert session.query(Caseworker).count() == 0
+    again.dispose()
+
+
+def test_an_in_memory_database_creates_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Database("sqlite:///:memory:").dispose()
+    Database("sqlite://").dispose()
+    assert list(tmp_path.iterdir()) == []

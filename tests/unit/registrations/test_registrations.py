@@ -69,10 +69,10 @@ def test_registry_file_round_trip_is_private(tmp_path: Path) -> None:
         [registration(credentials=[credential], webhook_secrets=[new_webhook_secret()])]
     )
     path = tmp_path / "providers.json"
-    registry.save(path)
+    registry.save(path, b"b" * 32)
     assert path.stat().st_mode & 0o077 == 0
     assert secret not in path.read_text()
-    loaded = ProviderRegistry.load(path)
+    loaded = ProviderRegistry.load(path, b"b" * 32)
     assert loaded.get("gezondverzekerd") == registry.get("gezondverzekerd")
     with pytest.raises(UnknownProvider):
         loaded.get("someone-else")

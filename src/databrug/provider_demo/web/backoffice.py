@@ -4,6 +4,7 @@ addressed by opaque ids and no personal data goes into URLs or log lines."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import re
@@ -50,20 +51,23 @@ async def login_form(request: Request, site: SiteDep) -> HTMLResponse:
 @router.post("/login", response_model=None)
 async def login_submit(request: Request, site: SiteDep, form: VisitorFormDep) -> Response:
     username = form.get("username", "")[:64]
+    address = request.client.host if request.client else ""
     settings = site.services.settings
+    if site.throttle.locked(username, address, time.monotonic()):
+        log.info("login refused: too many failures from this address")
+        return site.pages.render(request, "backoffice/login.html", status=401, failed=True)
+    await asyncio.sleep(site.throttle.delay(username, address, time.monotonic()))
 
     def attempt() -> str | None:
-        if site.throttle.blocked(username, time.monotonic()):
-            return None
         with site.services.db.session() as db:
             return log_in(db, username, form.get("password", ""), settings.login_hours)
 
     token = await run_in_threadpool(attempt)
     if token is None:
-        site.throttle.failed(username, time.monotonic())
+        site.throttle.failed(username, address, time.monotonic())
         log.info("login failed")
         return site.pages.render(request, "backoffice/login.html", status=401, failed=True)
-    site.throttle.succeeded(username)
+    site.throttle.succeeded(username, address)
     response = RedirectResponse("/backoffice", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
