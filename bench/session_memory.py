@@ -18,6 +18,7 @@ import tracemalloc
 from typing import get_args
 
 import redis.asyncio as aioredis
+from tests.support.subjects import SUBJECT
 
 from bench import Figure, Mode
 from bench.support import redis_server, workdir
@@ -42,7 +43,7 @@ async def _fill(service: SessionService, count: int) -> str:
             "robot", f"bench-{index:06d}", SOURCES, partner_mode="optional"
         )
         app = await service.app_session(await service.pairing.start_on_phone(page))
-        await service.mark_authenticated(app, "applicant", "midden")
+        await service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
         for source in SOURCES:
             await service.source_started(app, "applicant", source)
             await service.source_completed(app, "applicant", source, RECORDS_PER_SOURCE)

@@ -18,6 +18,7 @@ from tests.e2e.stack import OPTIONAL_SOURCE, Stack
 
 SINGLE = "single-renter-low-wage"
 COUPLE = "couple-both-employed"
+COUPLE = "couple-both-employed"
 NO_SMS = "no-sms-check"
 
 
@@ -86,6 +87,16 @@ def test_source_down_retry_skip_and_upload(faults: Stack, phone: Page, shots: Sh
     expect(phone.locator(f"li[data-source={OPTIONAL_SOURCE}]")).not_to_have_attribute("data-status", "done")
     shots.take(phone, "phone-upload-too-large")
     assert_accessible(phone, "upload too large")
+    # then another person's pension overview: refused at that source as not this person's, nothing kept
+    someone_else = next(h for h in catalogue_households() if h.key == COUPLE)
+    foreign = tmp_path / "pensioenoverzicht-ander.xml"
+    foreign.write_bytes(render_pensioenoverzicht(someone_else.applicant, "xml"))
+    phone.get_by_test_id(f"file-{OPTIONAL_SOURCE}").set_input_files(str(foreign))
+    phone.get_by_test_id(f"upload-{OPTIONAL_SOURCE}").click()
+    expect(phone.get_by_test_id("upload-error")).to_have_attribute("data-code", "document_of_another_person")
+    expect(phone.locator(f"li[data-source={OPTIONAL_SOURCE}]")).not_to_have_attribute("data-status", "done")
+    shots.take(phone, "phone-upload-another-person")
+    assert_accessible(phone, "upload of another person's document")
     phone.get_by_test_id(f"file-{OPTIONAL_SOURCE}").set_input_files(str(document))
     phone.get_by_test_id(f"upload-{OPTIONAL_SOURCE}").click()
     item = phone.locator(f"li[data-source={OPTIONAL_SOURCE}]")

@@ -48,6 +48,10 @@ class PhoneCitizen:
     async def login(self, login: Login) -> Page:
         return self._at(await _digid_login(self.browser, self.endpoints, login))
 
+    async def login_at(self, start: str, login: Login) -> Page:
+        """A DigiD login started from ``start`` (the review's link to log in again to consent)."""
+        return self._at(await _digid_login(self.browser, self.endpoints, login, start))
+
     async def get(self, path: str) -> Page:
         return self._at(await self.browser.get(f"{self.base}{path}"))
 

@@ -1,7 +1,10 @@
 """Collecting: fetch each source with the citizen's DigiD token and parse it off the event loop, or take a
-document the citizen uploaded; then seal what it gave (``vault``) and record the progress.
+document the citizen uploaded; check that every document is that person's (``sources.binding``); then seal
+what it gave (``vault``) and record the progress.
 
-A source's failure is recorded on that source alone, so the citizen can retry it without the others.
+A source's failure is recorded on that source alone, so the citizen can retry it without the others. A
+document the binding check refuses is refused whole, before anything of it is kept or looked at (the
+partner a tax file names, the source's progress).
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import httpx
 from databrug.broker.providers import registered
 from databrug.broker.review import index_of
 from databrug.broker.vault import Collected, Vault, count_records
-from databrug.records import DocumentType, Role, SourceName
+from databrug.records import BindingCheck, DocumentType, Person, Role, SourceName
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.model import SessionRecord, SourceStatus
 from databrug.sessions.service import AppSession, SessionService
+from databrug.sources.binding import check_binding, needs_person
 from databrug.sources.connectors import FETCHERS, SOURCE_DOCUMENTS, by_document_type
 from databrug.sources.errors import DocumentInvalid, SourceError
 from databrug.sources.http import DEFAULT_POLICY, RetryPolicy
@@ -29,6 +33,9 @@ from databrug.sources.pdf_worker import close_pdf_workers
 from databrug.sources.upload import parse_upload
 
 logger = logging.getLogger("databrug.broker")
+
+UPLOAD_NOT_ACCEPTED = "upload_not_accepted"
+"""The provider takes this source only as fetched with DigiD (``ProviderRegistration.uploads_refused``)."""
 
 UPLOAD_DOCUMENT_BYTES = min(MAX_DOCUMENT_BYTES, 4 * 1024 * 1024)
 """The largest document a citizen may upload. The real ones are tens of KB; 4 MiB keeps an upload's memory
@@ -87,6 +94,19 @@ class Collector:
 
         return list(await asyncio.gather(*(one(doc) for doc in SOURCE_DOCUMENTS[source])))
 
+    async def fetch_person(self, role: Role, token: str, bsn: str) -> Person | None:
+        """The person's own BRP record, fetched with their DigiD token: only to compare a document with, then
+        dropped (a source of the session keeps what the provider asked for)."""
+        data = await FETCHERS["brp-persoon"](self._http, self._portals_url, token, bsn, self._policy)
+        context = ParseContext(subject=role, retrieved_at=datetime.now(UTC), subject_bsn=bsn)
+        return (await self.parse("brp-persoon", data, context)).subject.person
+
+
+def bound(parsed: ParsedDocument, binding: BindingCheck) -> ParsedDocument:
+    """The document with the check that bound it recorded in its provenance."""
+    entry = parsed.entry.model_copy(update={"binding": binding})
+    return ParsedDocument(entry=entry, subject=parsed.subject)
+
 
 def not_collected(app: AppSession, role: Role) -> list[SourceName]:
     """The session's sources this person has not collected yet (what "fetch all" fetches)."""
@@ -116,23 +136,37 @@ class Collecting:
         await self._sessions.source_started(app, role, source)
         try:
             fetched = await self._collector.collect(role, source, token, bsn)
+            documents = await self._bind(app, key, role, token, bsn, [f.parsed for f in fetched])
         except SourceError as error:
             logger.info("source failed session=%s source=%s code=%s", app.session_id, source, error.code)
             return await self._sessions.source_failed(app, role, source, error.code)
         provider = registered(self._registry, app.record.provider_id)
         originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
-        return await self._store(app, key, role, source, Collected([f.parsed for f in fetched], originals))
+        return await self._store(app, key, role, source, Collected(documents, originals))
 
     async def upload(
-        self, app: AppSession, key: bytes, role: Role, source: SourceName, data: bytes, bsn: str
+        self,
+        app: AppSession,
+        key: bytes,
+        role: Role,
+        source: SourceName,
+        data: bytes,
+        bsn: str,
+        token: str,
     ) -> str | None:
-        """A document the citizen downloaded themselves, parsed by the same parser (origin 'uploaded').
+        """A document the citizen downloaded themselves, parsed by the same parser (origin 'uploaded') and
+        bound to them like a fetched one; ``token`` reads their BRP record when the document has no BSN.
         Returns the error code when the document was refused (recorded on the source), else None."""
+        if source in registered(self._registry, app.record.provider_id).uploads_refused:
+            await self._sessions.source_failed(app, role, source, UPLOAD_NOT_ACCEPTED)
+            return UPLOAD_NOT_ACCEPTED
         try:
             parsed = await asyncio.to_thread(
                 parse_upload, data, source=source, subject=role, filename="upload", subject_bsn=bsn
             )
+            [parsed] = await self._bind(app, key, role, token, bsn, [parsed], filename="upload")
         except SourceError as error:
+            logger.info("upload refused session=%s source=%s code=%s", app.session_id, source, error.code)
             await self._sessions.source_failed(app, role, source, error.code)
             return error.code
         await self._sessions.source_started(app, role, source)
@@ -142,6 +176,48 @@ class Collecting:
         originals[parsed.entry.id] = data
         await self._store(app, key, role, source, Collected([*documents, parsed], originals))
         return None
+
+    async def _bind(
+        self,
+        app: AppSession,
+        key: bytes,
+        role: Role,
+        token: str,
+        bsn: str,
+        documents: list[ParsedDocument],
+        filename: str | None = None,
+    ) -> list[ParsedDocument]:
+        """Each document with the check that binds it to the logged-in person; raises if one is not theirs."""
+        person = None
+        if any(needs_person(d.holder) for d in documents):
+            person = await self._person(app, key, role, token, bsn, documents)
+        return [bound(d, check_binding(d, bsn, person, filename=filename)) for d in documents]
+
+    async def _person(
+        self, app: AppSession, key: bytes, role: Role, token: str, bsn: str, documents: list[ParsedDocument]
+    ) -> Person | None:
+        """The logged-in person's own BRP record: from this batch or (uploads) the session's MijnOverheid
+        source when they hold it, else fetched with their DigiD token; None when it cannot be read now.
+
+        A fetch reads no sealed record: it runs beside the MijnOverheid fetch, whose result is not sealed yet.
+        Without the record a fetched document is still bound by the fetch with the person's own DigiD, so
+        MijnOverheid being down fails no other source; an upload then cannot be checked and is refused."""
+
+        def own(candidates: list[ParsedDocument]) -> Person | None:
+            people = (d.subject.person for d in candidates if d.entry.document_type == "brp-persoon")
+            return next((p for p in people if p is not None and p.bsn == bsn), None)
+
+        found = own(documents)
+        if found is None and documents and documents[0].entry.origin == "uploaded":
+            existing = await self._vault.load(app, key, role, "mijnoverheid")
+            found = own(existing.documents) if existing else None
+        if found is not None:
+            return found
+        try:
+            return await self._collector.fetch_person(role, token, bsn)
+        except SourceError as error:
+            logger.info("brp for binding unavailable session=%s code=%s", app.session_id, error.code)
+            return None
 
     async def _store(
         self, app: AppSession, key: bytes, role: Role, source: SourceName, collected: Collected

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,15 +20,25 @@ from joserfc.jwk import ECKey
 
 from databrug.broker import background
 from databrug.broker.collect import Collecting, Collector, not_collected
+from databrug.broker.errors import BrokerError
 from databrug.broker.handover import DeletionAnnouncer, Handover
-from databrug.broker.login import finish_login, recorded_level, start_login
+from databrug.broker.login import (
+    LoginPurpose,
+    check_consent_login,
+    check_subject,
+    finish_login,
+    login_is_fresh,
+    recorded_level,
+    start_login,
+    subject_hash,
+)
 from databrug.broker.providers import authenticated, registered
 from databrug.broker.review import NextStep, PersonData, Reviewing
 from databrug.broker.vault import Collected, Vault
 from databrug.consent import ConsentReceipt, Language
 from databrug.delivery.receipts import public_jwks
 from databrug.delivery.webhooks import WebhookSender
-from databrug.identity.oidc import DigidClient
+from databrug.identity.oidc import DigidClient, DigidLogin
 from databrug.records import Document, Role, SourceEntry, SourceName, Subject
 from databrug.registrations.access_tokens import issue_access_token, read_access_token
 from databrug.registrations.credentials import RecentlyVerified
@@ -130,23 +140,44 @@ class Broker:
 
     # -- logging in
 
-    async def start_login(self, role: Role) -> tuple[str, dict[str, Any]]:
-        return await start_login(self.digid, f"{self.settings.broker_url}/app/digid/callback", role)
+    async def start_login(
+        self, app: AppSession, role: Role, purpose: LoginPurpose = "collect"
+    ) -> tuple[str, dict[str, Any]]:
+        """Where to send the phone for a DigiD login of ``role``, and the state to keep (sealed) until the
+        callback. A login to consent is only for a person who logged in before, from the review."""
+        if purpose == "consent":
+            check_consent_login(app.record, role)
+        return await start_login(self.digid, f"{self.settings.broker_url}/app/digid/callback", role, purpose)
 
     async def finish_login(
-        self,
-        app: AppSession,
-        key: bytes,
-        params: dict[str, str],
-        pending: dict[str, Any] | None,
-        earlier: str | None,
-    ) -> tuple[Role, str, str, float]:
-        """Check the DigiD answer and who logged in, and record the login: (role, BSN, access token,
-        expiry). ``earlier`` is the BSN of the applicant's earlier login on this phone, if any."""
-        role, login = await finish_login(self.digid, params, pending)
-        await self._review.check_login(app, key, role, login.bsn, earlier)
-        await self.sessions.mark_authenticated(app, role, recorded_level(login))
-        return role, login.bsn, login.access_token, login.expires_at
+        self, app: AppSession, key: bytes, params: dict[str, str], pending: dict[str, Any] | None
+    ) -> tuple[Role, LoginPurpose, DigidLogin]:
+        """Check the DigiD answer and who logged in, and record the login (its keyed subject hash, never the
+        BSN): the role, why it logged in, and the login (BSN, access token, expiry) for the phone to keep."""
+        role, purpose, login = await finish_login(self.digid, params, pending)
+        if purpose == "collect":  # a login to consent must match the person's recorded hash, checked below
+            await self._review.check_login(app, key, role, login.bsn)
+        await self.sessions.mark_authenticated(
+            app,
+            role,
+            recorded_level(login),
+            subject_hash(self.secret, app.session_id, login.bsn),
+            to_consent=purpose == "consent",
+        )
+        return role, purpose, login
+
+    def check_subject(self, app: AppSession, role: Role, bsn: str) -> None:
+        """The one check behind every use of the BSN the phone's login cookie holds (collect, upload,
+        consent): it is the person who logged in as ``role`` in this session, by the record's keyed hash."""
+        check_subject(self.secret, app.record, role, bsn)
+
+    def logins_to_renew(self, app: AppSession) -> list[Role]:
+        """The people who logged in whose latest login is too old for their consent (log in again first)."""
+        now, subjects = self.sessions.clock.now(), app.record.subjects
+        logged_in: list[Role] = [
+            r for r in ("applicant", "partner") if r in subjects and subjects[r].authenticated_at
+        ]
+        return [role for role in logged_in if not login_is_fresh(app.record, role, now)]
 
     # -- collecting
 
@@ -160,9 +191,10 @@ class Broker:
         await asyncio.gather(*(self.collect(app, key, role, s, token, bsn) for s in not_collected(app, role)))
 
     async def upload(
-        self, app: AppSession, key: bytes, role: Role, source: SourceName, data: bytes, bsn: str
+        self, app: AppSession, key: bytes, role: Role, source: SourceName, data: bytes, bsn: str, token: str
     ) -> str | None:
-        return await self._collecting.upload(app, key, role, source, data, bsn)
+        """``token``: the person's DigiD access token, to read their BRP record for the binding check."""
+        return await self._collecting.upload(app, key, role, source, data, bsn, token)
 
     # -- reviewing
 
@@ -194,9 +226,15 @@ class Broker:
     # -- handing over
 
     async def deliver(
-        self, app: AppSession, key: bytes, language: Language, consenting: list[Role]
+        self, app: AppSession, key: bytes, language: Language, consenting: Mapping[Role, str | None]
     ) -> tuple[SessionRecord, ConsentReceipt]:
-        return await self._handover.deliver(app, key, language, consenting)
+        """Each consenting role with the BSN its login cookie holds (None: the phone holds no valid login
+        for that person, who must log in again to consent)."""
+        for role, bsn in consenting.items():
+            if bsn is None:
+                raise BrokerError("consent_login_required", "log in with DigiD again to consent")
+            self.check_subject(app, role, bsn)
+        return await self._handover.deliver(app, key, language, list(consenting))
 
     async def consent_receipt(self, app: AppSession, key: bytes) -> bytes | None:
         return await self.vault.load_receipt(app, key)

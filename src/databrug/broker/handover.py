@@ -2,8 +2,9 @@
 acknowledged, and a signed deletion receipt whenever the package is gone.
 
 Nothing is recorded before the step that can fail has succeeded: the package is built and sealed to the
-provider's key first, and only then is the consent recorded and the sealed package stored. A provider whose
-key cannot be used thus leaves the session in review, where the citizen can try again.
+provider's key first, and only then are the consents and the sealed package recorded, in one update of the
+session (``SessionService.deliver``): never a consent without its package. A provider whose key cannot be
+used, or a store that fails, thus leaves the session in review, where the citizen can try again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from joserfc.jwk import ECKey
 
 from databrug.broker.errors import BrokerError
+from databrug.broker.login import login_is_fresh
 from databrug.broker.providers import registered
 from databrug.broker.review import Reviewing
 from databrug.broker.vault import Vault
@@ -25,6 +27,7 @@ from databrug.delivery.package import build_package
 from databrug.delivery.receipts import DeletionReason, DeletionReceipt, sign_receipt
 from databrug.delivery.webhooks import WebhookSender
 from databrug.records import Document, ProviderRef, Role, SourceEntry, Subject
+from databrug.records.consent import ConsentAuthentication
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.model import SessionRecord
 from databrug.sessions.service import AppSession, SessionService
@@ -65,6 +68,18 @@ class DeletionAnnouncer:
         return signed
 
 
+def _authentication(app: AppSession, role: Role) -> ConsentAuthentication:
+    """How the person consenting logged in, from the record (checked fresh just before)."""
+    progress = app.record.subjects[role]
+    if progress.loa is None or progress.authenticated_at is None:
+        raise BrokerError("consent_login_required", "log in with DigiD again to consent")
+    return ConsentAuthentication(
+        method=progress.authenticated_by or "digid_login",
+        level=progress.loa,
+        authenticated_at=progress.authenticated_at,
+    )
+
+
 class Handover:
     """Deliver and acknowledge, over the session service, the review step, the vault and the webhooks."""
 
@@ -89,14 +104,19 @@ class Handover:
     async def deliver(
         self, app: AppSession, key: bytes, language: Language, consenting: list[Role]
     ) -> tuple[SessionRecord, ConsentReceipt]:
-        """Build the package and seal it to the provider; then record each person's consent, store the sealed
-        package, queue the webhook and keep the citizen's consent receipt."""
+        """Build the package and seal it to the provider; then record each person's consent with the sealed
+        package (one update), queue the webhook and keep the citizen's consent receipt. Each consenting
+        person must have logged in with DigiD within ``CONSENT_LOGIN_WINDOW`` (``consent_login_required``,
+        nothing recorded): the record says how, and the SDK checks it."""
         provider = registered(self._registry, app.record.provider_id)
         ref = ProviderRef(id=provider.id, name=provider.display_name)
         roles: list[Role] = [r for r in ("applicant", "partner") if r in app.record.subjects]
+        now = self._sessions.clock.now()
+        for role in consenting:
+            if role in roles and not login_is_fresh(app.record, role, now):
+                raise BrokerError("consent_login_required", "log in with DigiD again to consent")
         if sorted(consenting) != sorted(roles):
             raise BrokerError("consent_required", "everyone who logged in must consent to their own data")
-        now = datetime.now(UTC)
         subjects: list[Subject] = []
         entries: list[SourceEntry] = []
         documents: list[Document] = []
@@ -108,7 +128,7 @@ class Handover:
             subjects.append(subject)
             entries.extend(mine)
             documents.extend(originals)
-            consents.append(make_consent(subject, mine, ref, language, now))
+            consents.append(make_consent(subject, mine, ref, language, now, _authentication(app, role)))
         package = build_package(
             ref,
             app.record.reference,
@@ -120,9 +140,7 @@ class Handover:
             package_id=package_id_for(app.session_id),
         )
         sealed = await asyncio.to_thread(seal_package, package, provider.encryption_jwks)
-        for role in roles:
-            await self._sessions.consent(app, role)
-        record = await self._sessions.store_package(app.session_id, sealed.compact.encode("ascii"))
+        record = await self._sessions.deliver(app, roles, sealed.compact.encode("ascii"))
         receipt = consent_receipt(app.session_id, package, now)
         await self._announce_package(record, package.package_id, sealed)
         del package, subjects  # the plaintext goes out of scope here; only the JWE remains

@@ -208,17 +208,14 @@ class Reviewing:
         ]
         return {source for source in done if await self.uploaded(app, key, role, source)}
 
-    async def check_login(
-        self, app: AppSession, key: bytes, role: Role, bsn: str, earlier: str | None
-    ) -> None:
-        """The DigiD login fits the person expected: the applicant is who logged in before (``earlier``);
-        the partner is not the applicant, and is the partner the applicant's data names, if it names one."""
+    async def check_login(self, app: AppSession, key: bytes, role: Role, bsn: str) -> None:
+        """The partner's DigiD login is the partner the applicant's data names, if it names one. That a
+        repeat login is the same person, and the partner not the applicant, the session checks against its
+        keyed hashes as it records the login (``SessionService.mark_authenticated``), not against a cookie."""
         if role == "partner":
             expected = await self.expected_partner(app, key)
-            if (expected is not None and bsn != expected) or earlier == bsn:
+            if expected is not None and bsn != expected:
                 raise BrokerError("partner_mismatch", "this DigiD login is not the partner found in the data")
-        elif earlier is not None and earlier != bsn:
-            raise BrokerError("partner_mismatch", "another person logged in than before")
 
     async def finish_sources(self, app: AppSession, key: bytes, applicant_step: bool) -> NextStep:
         """The person is done with their sources: on to the partner (when the provider requires one, or may

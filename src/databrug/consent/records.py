@@ -29,12 +29,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from databrug.consent.statements import Language, consent_statement, sources_used
 from databrug.errors import CodedError
 from databrug.records import ConsentRecord, ProviderRef, SourceEntry, Subject
+from databrug.records.consent import CONSENT_LOGIN_WINDOW, ConsentAuthentication
 
 DIGEST_PREFIX = "sha256:"
 
@@ -76,14 +77,19 @@ def make_consent(
     provider: ProviderRef,
     language: Language,
     given_at: datetime,
+    authentication: ConsentAuthentication,
 ) -> ConsentRecord:
-    """The consent of one subject to sending their own reviewed data to ``provider``.
+    """The consent of one subject to sending their own reviewed data to ``provider``, given after the
+    person's own DigiD login ``authentication``.
 
     ``entries`` may hold both subjects' entries; only this subject's are named and hashed. Refuses a subject
-    whose records point at entries that are missing, and a subject with no data at all.
+    whose records point at entries that are missing, a subject with no data at all, and a login after the
+    consent or longer than ``CONSENT_LOGIN_WINDOW`` before it (the SDK refuses those too).
     """
     if given_at.tzinfo is None:
         raise ConsentError("given_at needs a time zone")
+    if not timedelta(0) <= given_at - authentication.authenticated_at <= CONSENT_LOGIN_WINDOW:
+        raise ConsentError("the consent must follow the person's own DigiD login within the window")
     mine = subject_entries(subject, entries)
     if not mine:
         raise ConsentError(f"no source entries for subject {subject.role}")
@@ -100,6 +106,7 @@ def make_consent(
         provider_id=provider.id,
         sources=list(sources_used(mine)),
         data_digest=data_digest(subject, mine),
+        authentication=authentication,
     )
 
 

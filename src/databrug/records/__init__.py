@@ -16,7 +16,14 @@ from databrug.records.income import (
 from databrug.records.package import SCHEMA_VERSION, DataPackage, Document, ProviderRef, Subject
 from databrug.records.pension import Age, Pensions, PensionScheme, StatePension, SurvivorPension
 from databrug.records.person import Address, FuzzyDate, PartnerLink, Person, PersonName, Relative
-from databrug.records.provenance import SOURCE_NAMES, DocumentType, Role, SourceEntry, SourceName
+from databrug.records.provenance import (
+    SOURCE_NAMES,
+    BindingCheck,
+    DocumentType,
+    Role,
+    SourceEntry,
+    SourceName,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -27,6 +34,7 @@ __all__ = [
     "Allowance",
     "Assets",
     "BankBalance",
+    "BindingCheck",
     "ConsentRecord",
     "DataPackage",
     "Document",

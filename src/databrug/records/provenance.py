@@ -23,6 +23,10 @@ DocumentType = Literal[
 
 Role = Literal["applicant", "partner"]
 
+BindingCheck = Literal["bsn", "name_and_birth_date", "digid_fetch"]
+"""How a document was shown to be its subject's own: the BSN in it is theirs; no BSN, but their name and full
+birth date (from their BRP record); or it names nobody and came from the source with their own DigiD."""
+
 
 class SourceEntry(Record):
     """Provenance of one document: every record points here through ``source_ref``."""
@@ -35,5 +39,16 @@ class SourceEntry(Record):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     retrieved_at: Instant
     parser_version: str = Field(min_length=1, max_length=40)
-    origin: Literal["fetched", "uploaded"] = "fetched"
+    origin: Literal["fetched", "uploaded"] = Field(
+        default="fetched",
+        description="fetched: from the source with the subject's own DigiD; uploaded: a file the subject "
+        "downloaded there and uploaded themselves",
+    )
+    binding: BindingCheck | None = Field(
+        default=None,
+        description="Which check bound the document to its subject before it was kept: bsn (the BSN in it "
+        "is the subject's), name_and_birth_date (no BSN; the subject's name and full birth date from BRP), "
+        "digid_fetch (it names nobody; fetched with the subject's DigiD). Set on every entry of a package; "
+        "absent only where a document was read outside a session (databrug parse).",
+    )
     status: Literal["complete", "partial"] = "complete"

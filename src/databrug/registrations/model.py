@@ -89,6 +89,10 @@ class ProviderRegistration(BaseModel):
     optional_sources: list[SourceName] = Field(default_factory=list)
     partner: PartnerMode = "optional"
     want_documents: bool = False
+    uploads_refused: list[SourceName] = Field(
+        default_factory=list,
+        description="Sources whose documents this provider takes only as fetched with DigiD, never uploaded",
+    )
     pickup_window_seconds: int = Field(default=24 * 3600, ge=60, le=14 * 24 * 3600)
     credentials: list[ApiCredential] = Field(default_factory=list, max_length=2)
 

@@ -117,8 +117,11 @@ def _expect(page: Page, path: str, what: str) -> Page:
     return page
 
 
-async def _digid_login(phone: Browser, endpoints: Endpoints, login: Login) -> Page:
-    page = await phone.get(f"{endpoints.citizen_url}/app/digid/login")
+async def _digid_login(
+    phone: Browser, endpoints: Endpoints, login: Login, start: str = "/app/digid/login"
+) -> Page:
+    """Log in at the sandbox DigiD from ``start`` (a new login to consent starts from the review's link)."""
+    page = await phone.get(f"{endpoints.citizen_url}{start}")
     form = page.form_to("")
     if form is None or "username" not in form.inputs:
         raise JourneyFailed(f"DigiD login page not shown (HTTP {page.status})")

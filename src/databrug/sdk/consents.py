@@ -5,6 +5,10 @@ The broker records per subject a ``data_digest``: ``"sha256:" + hex(SHA-256(cano
 being sorted keys, no whitespace, UTF-8 (``databrug.consent.records`` documents the same recipe).
 Both are dumped with ``model_dump(mode="json", exclude_defaults=True)``. ``verify_consents`` recomputes it,
 so a provider can show the data it holds is what the citizen agreed to.
+
+Each consent also says how the person who gave it was authenticated (``authentication``: their own DigiD
+login, its level and time). ``verify_consents`` refuses a consent without it, one whose login came after
+the consent, and one whose login was longer than ``CONSENT_LOGIN_WINDOW`` (15 minutes) before it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from databrug.records import DataPackage, Role, Subject
+from databrug.records import ConsentRecord, DataPackage, Role, Subject
+from databrug.records.consent import CONSENT_LOGIN_WINDOW
 from databrug.sdk.errors import PackageError
 
 
@@ -27,7 +32,9 @@ def subject_digest(package: DataPackage, subject: Subject) -> str:
 
 
 def verify_consents(package: DataPackage) -> list[Role]:
-    """The roles whose consent matches their data; ``PackageError`` if any subject lacks a matching one."""
+    """The roles whose consent matches their data and follows their own DigiD login; ``PackageError`` if
+    any subject lacks one (``consent_missing``, ``consent_mismatch``, ``consent_unauthenticated``,
+    ``consent_authentication_after``, ``consent_authentication_stale``)."""
     by_role = {c.subject: c for c in package.consents}
     for subject in package.subjects:
         consent = by_role.get(subject.role)
@@ -37,4 +44,22 @@ def verify_consents(package: DataPackage) -> list[Role]:
             raise PackageError("consent_mismatch", f"consent of {subject.role} names another provider")
         if consent.data_digest != subject_digest(package, subject):
             raise PackageError("consent_mismatch", f"consent of {subject.role} was given for other data")
+        _check_authentication(consent)
     return [s.role for s in package.subjects]
+
+
+def _check_authentication(consent: ConsentRecord) -> None:
+    login = consent.authentication
+    if login is None:
+        raise PackageError(
+            "consent_unauthenticated", f"consent of {consent.subject} does not say how the person logged in"
+        )
+    if login.authenticated_at > consent.given_at:
+        raise PackageError(
+            "consent_authentication_after", f"consent of {consent.subject} predates the login behind it"
+        )
+    if consent.given_at - login.authenticated_at > CONSENT_LOGIN_WINDOW:
+        raise PackageError(
+            "consent_authentication_stale",
+            f"consent of {consent.subject} came too long after the person's DigiD login",
+        )

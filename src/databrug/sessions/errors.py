@@ -155,3 +155,15 @@ class StoreUnavailable(SessionError, shared.StoreUnavailable):
 class InvalidRequest(SessionError):
     code = "invalid_request"
     default_message = "the request does not describe a valid session"
+
+
+class LoginMismatch(SessionError):
+    """A later DigiD login for a role is another person than the one who logged in as it before."""
+
+    code = "login_mismatch"
+    default_message = "another person logged in than before in this session"
+
+
+class PartnerIsApplicant(SessionError):
+    code = "partner_mismatch"
+    default_message = "the partner cannot log in as the applicant's own DigiD"

@@ -1,4 +1,5 @@
-"""The session record a store holds: ids, states, counts, timestamps and token hashes — no personal data."""
+"""The session record a store holds: ids, states, counts, timestamps, token hashes and keyed hashes of who
+logged in — no personal data."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ class SourceProgress(_Model):
 class SubjectProgress(_Model):
     loa: Literal["basis", "midden", "substantieel"] | None = None
     authenticated_at: datetime | None = None
+    """The person's latest DigiD login in this session (their consent must follow it closely)."""
+    authenticated_by: Literal["digid_login", "digid_reauthentication"] | None = None
+    """Whether that login began the person's part, or was a new one on the review page to consent."""
+    subject_hash: TokenHash | None = None
+    """A keyed hash of who logged in (HMAC under the broker secret over the session id and the DigiD
+    subject): lets the broker check the BSN the phone presents, and that a later login is the same person,
+    without the record holding the BSN."""
     consented_at: datetime | None = None
     sources: dict[SourceName, SourceProgress] = Field(default_factory=dict)
 

@@ -33,7 +33,9 @@ from databrug.sessions.clock import Clock, SystemClock
 from databrug.sessions.errors import (
     InvalidRequest,
     InvalidTransition,
+    LoginMismatch,
     PairingPending,
+    PartnerIsApplicant,
     PartnerNotAllowed,
     PartnerRequired,
     RateLimited,
@@ -87,6 +89,13 @@ _ENDED_ERRORS: dict[SessionState, type[SessionError]] = {
 _DATA_PREFIX = "data/"
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PACKAGE_BLOB = "package"
+"""Where packages stored before ``deliver`` named each by its digest were kept (read for those only)."""
+
+
+def package_blob(package_sha256: str) -> str:
+    """The sealed package's blob, named by its digest: two deliveries racing (a double tap on "send") each
+    write their own, and the one whose update lost removes only its own."""
+    return f"{PACKAGE_BLOB}/{package_sha256[:32]}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,15 @@ class SessionSettings:
     event_history: int = 200
     store_grace_seconds: int = 600
     """The store's own TTL runs this much past the deadline, so ``expire_due`` can record the expiry."""
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One step of an update that makes several, for its event: what happened, the state after it, to whom."""
+
+    kind: EventType
+    state: SessionState
+    subject: Role | None
 
 
 @dataclass(frozen=True)
@@ -227,22 +245,40 @@ class SessionService:
         """The citizen is still there (e.g. reading the review): move the idle deadline, no event."""
         return await self._update(app.session_id, lambda rec, now: rec, None)
 
-    async def mark_authenticated(self, app: AppSession, role: Role, loa: Loa) -> SessionRecord:
+    async def mark_authenticated(
+        self, app: AppSession, role: Role, loa: Loa, subject_hash: TokenHash, *, to_consent: bool = False
+    ) -> SessionRecord:
         """DigiD login of the applicant (``paired → authenticated``) or partner (``partner_pending →
-        partner_authenticated``). A repeated login in the same phase refreshes the level of assurance."""
+        partner_authenticated``). A repeated login in the same phase refreshes the level of assurance;
+        ``to_consent`` is a new login on the review page of a person who logged in before.
+
+        ``subject_hash`` is the keyed hash of who logged in: a later login for the role must be the same
+        person (``login_mismatch``), and the partner cannot be the applicant (``partner_mismatch``). Checked
+        inside the update, so two logins racing cannot both pass."""
 
         def login(rec: SessionRecord, now: datetime) -> SessionRecord:
             subject = self._subject(rec, role)
-            first = S.PAIRED if role == "applicant" else S.PARTNER_PENDING
-            phase = _APPLICANT_PHASE if role == "applicant" else _PARTNER_PHASE
-            if rec.state is first:
-                rec.state = transition(
-                    rec.state, S.AUTHENTICATED if role == "applicant" else S.PARTNER_AUTHENTICATED
-                )
-            elif rec.state not in phase:
-                raise InvalidTransition(rec.state.value, "authenticated")
+            if to_consent:
+                if rec.state is not S.REVIEW or subject.subject_hash is None:
+                    raise InvalidTransition(rec.state.value, "authenticated")
+            else:
+                first = S.PAIRED if role == "applicant" else S.PARTNER_PENDING
+                phase = _APPLICANT_PHASE if role == "applicant" else _PARTNER_PHASE
+                if rec.state is first:
+                    rec.state = transition(
+                        rec.state, S.AUTHENTICATED if role == "applicant" else S.PARTNER_AUTHENTICATED
+                    )
+                elif rec.state not in phase:
+                    raise InvalidTransition(rec.state.value, "authenticated")
+            if subject.subject_hash is not None and not hashes_equal(subject.subject_hash, subject_hash):
+                raise LoginMismatch()
+            other = rec.subjects.get("partner" if role == "applicant" else "applicant")
+            if other is not None and hashes_equal(other.subject_hash, subject_hash):
+                raise PartnerIsApplicant()
             subject.loa = loa
             subject.authenticated_at = now
+            subject.authenticated_by = "digid_reauthentication" if to_consent else "digid_login"
+            subject.subject_hash = subject_hash
             return rec
 
         return await self._update(app.session_id, login, EventType.AUTHENTICATED, subject=role)
@@ -322,30 +358,6 @@ class SessionService:
 
         return await self._update(app.session_id, review, EventType.REVIEW)
 
-    async def consent(self, app: AppSession, role: Role) -> SessionRecord:
-        """Each logged-in person consents to their own data; when all have, ``review → consented``."""
-
-        def agree(rec: SessionRecord, now: datetime) -> tuple[SessionRecord, bool]:
-            if rec.state is not S.REVIEW:
-                raise InvalidTransition(rec.state.value, S.CONSENTED.value)
-            subject = rec.subjects.get(role)
-            if subject is None or subject.authenticated_at is None:
-                raise InvalidRequest("only a person who logged in can consent")
-            recorded = subject.consented_at is None
-            if recorded:
-                subject.consented_at = now
-            if all(s.consented_at for s in rec.subjects.values() if s.authenticated_at):
-                rec.state = transition(rec.state, S.CONSENTED)
-            return rec, recorded
-
-        def event_type(rec: SessionRecord, recorded: bool) -> EventType | None:
-            if rec.state is S.CONSENTED:
-                return EventType.CONSENTED
-            return EventType.CONSENT_RECORDED if recorded else None
-
-        record, _ = await self._change(app.session_id, agree, event_type, subject=role)
-        return record
-
     async def cancel_by_citizen(self, app: AppSession) -> SessionRecord:
         return await self.cancel(app.session_id)
 
@@ -368,31 +380,54 @@ class SessionService:
         sealed = await self.store.get_blob(app.session_id, name)
         return None if sealed is None else open_sealed(key, app.session_id, name, sealed)
 
-    async def store_package(self, session_id: str, encrypted_package: bytes) -> SessionRecord:
-        """Keep the package (already a JWE to the provider's key) for pick-up and drop the collected
-        plaintext-at-rest: ``consented → delivered``; the pick-up window starts."""
-        await self._load(session_id)
-        await self.store.put_blob(session_id, PACKAGE_BLOB, SealedBytes(encrypted_package))
+    async def deliver(
+        self, app: AppSession, roles: Sequence[Role], encrypted_package: bytes
+    ) -> SessionRecord:
+        """Each logged-in person's consent and the package (already a JWE to the provider's key), recorded in
+        one update: ``review → consented → delivered``; the collected plaintext-at-rest is dropped and the
+        pick-up window starts. Either all of it is recorded or nothing: no consent without its package.
 
-        def deliver(rec: SessionRecord, now: datetime) -> SessionRecord:
-            rec = self._to(rec, S.DELIVERED)
+        Every person who logged in must be in ``roles``. The events are those of the steps, in order
+        (``consent.recorded`` for all but the last person, ``session.consented``, ``session.delivered``)."""
+        await self._load(app.session_id)
+        digest = hashlib.sha256(encrypted_package).hexdigest()
+        await self.store.put_blob(app.session_id, package_blob(digest), SealedBytes(encrypted_package))
+
+        def deliver(rec: SessionRecord, now: datetime) -> tuple[SessionRecord, list[_Step]]:
+            if rec.state is not S.REVIEW:
+                raise InvalidTransition(rec.state.value, S.DELIVERED.value)
+            logged_in = {role for role, subject in rec.subjects.items() if subject.authenticated_at}
+            if not roles or len(set(roles)) != len(roles) or set(roles) != logged_in:
+                raise InvalidRequest("everyone who logged in, and only they, must consent")
+            steps: list[_Step] = []
+            for role in roles:
+                rec.subjects[role].consented_at = now
+                steps.append(_Step(EventType.CONSENT_RECORDED, S.REVIEW, role))
+            steps[-1] = _Step(EventType.CONSENTED, S.CONSENTED, roles[-1])
+            rec.state = transition(transition(rec.state, S.CONSENTED), S.DELIVERED)
             rec.delivered_at = now
-            rec.package_sha256 = hashlib.sha256(encrypted_package).hexdigest()
-            return rec
+            rec.package_sha256 = digest
+            steps.append(_Step(EventType.DELIVERED, S.DELIVERED, None))
+            rec.event_seq += len(steps)
+            return rec, steps
 
         try:
-            record = await self._update(session_id, deliver, EventType.DELIVERED)
+            record, steps = await self._change(app.session_id, deliver, None)
         except SessionError:
-            await self.store.delete_blob(session_id, PACKAGE_BLOB)
+            await self.store.delete_blob(app.session_id, package_blob(digest))
             raise
-        await self._drop_blobs(session_id, everything=False)
+        first = record.event_seq - len(steps) + 1
+        for offset, step in enumerate(steps):
+            await self._emit(record, step.kind, subject=step.subject, seq=first + offset, state=step.state)
+        await self._drop_blobs(app.session_id, everything=False)
         return record
 
     async def load_package(self, session_id: str, provider_id: str) -> bytes | None:
         record = await self.provider_session(session_id, provider_id)
-        if record.state is not S.DELIVERED:
+        if record.state is not S.DELIVERED or record.package_sha256 is None:
             return None
-        return await self.store.get_blob(session_id, PACKAGE_BLOB)
+        found = await self.store.get_blob(session_id, package_blob(record.package_sha256))
+        return found if found is not None else await self.store.get_blob(session_id, PACKAGE_BLOB)
 
     # -- endings
 
@@ -563,12 +598,16 @@ class SessionService:
         subject: Role | None = None,
         source: SourceName | None = None,
         code: str | None = None,
+        seq: int | None = None,
+        state: SessionState | None = None,
     ) -> None:
+        """The event of the record's latest change; ``seq`` and ``state`` name an earlier step of an update
+        that made several (``deliver``)."""
         event = SessionEvent(
             session_id=record.session_id,
-            seq=record.event_seq,
+            seq=seq or record.event_seq,
             type=kind,
-            state=record.state,
+            state=state or record.state,
             counts=record.counts(),
             at=record.updated_at,
             subject=subject,

@@ -61,3 +61,34 @@ class UnknownDocument(DocumentInvalid):
     """``databrug parse`` could not tell which source a file comes from."""
 
     code = "document_unknown"
+
+
+class DocumentNotBound(SourceError):
+    """A document the binding check (``sources.binding``) refused: it is not shown to be the logged-in
+    person's. ``reason`` names what was compared, never a value of it."""
+
+    def __init__(
+        self,
+        source: SourceName | None,
+        document_type: DocumentType | None,
+        reason: str,
+        filename: str | None = None,
+    ) -> None:
+        self.document_type = document_type
+        self.reason = reason
+        self.filename = filename
+        kind = f"{document_type} ({filename})" if filename else (document_type or "document")
+        super().__init__(source, f"{kind} refused: {reason}")
+
+
+class DocumentOfAnotherPerson(DocumentNotBound):
+    """The document names someone else: another BSN, or a name or birth date that is not the person's."""
+
+    code = "document_of_another_person"
+
+
+class DocumentIdentityUnchecked(DocumentNotBound):
+    """An uploaded document that carries too little to show whose it is (no BSN, and not a name with a
+    full birth date)."""
+
+    code = "document_identity_unchecked"

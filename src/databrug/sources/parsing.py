@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal, Protocol
 
@@ -88,11 +88,36 @@ class ParseContext:
 
 
 @dataclass(frozen=True)
+class DocumentHolder:
+    """Whose document it is, as the document itself says: compared with the logged-in person
+    (``sources.binding``), then dropped. Never a record, never sealed, never logged.
+
+    Every value listed must fit the person: a BSN the document names as its subject, a name as printed
+    ("J. de Vries", "Mevrouw" and the like already stripped), a full birth date. A partial birth date
+    ("maart 1980", "onbekend") is not one: it cannot tell two people apart.
+    """
+
+    bsns: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    birth_dates: frozenset[date] = frozenset()
+
+    @property
+    def says_anything(self) -> bool:
+        return bool(self.bsns or self.names or self.birth_dates)
+
+
+NO_HOLDER = DocumentHolder()
+"""A document that names nobody (vehicles, an empty WOZ list)."""
+
+
+@dataclass(frozen=True)
 class ParsedDocument:
-    """One document's provenance entry and the records it yielded, as a partial ``Subject``."""
+    """One document's provenance entry and the records it yielded, as a partial ``Subject``; beside them,
+    whom the document names (``holder``, for the binding check only: the vault does not keep it)."""
 
     entry: SourceEntry
     subject: Subject
+    holder: DocumentHolder = field(default=NO_HOLDER, compare=False)
 
 
 class Parser(Protocol):

@@ -60,7 +60,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "token_invalid": CatalogueEntry(401),
     "sealed_data_invalid": CatalogueEntry(400),
     "partner_mismatch": CatalogueEntry(403),
+    "login_mismatch": CatalogueEntry(403),
     "consent_required": CatalogueEntry(409),
+    "consent_login_required": CatalogueEntry(403),
     # consent and delivery (consent/, delivery/): raised while the package is made and sealed
     "consent_missing": CatalogueEntry(409),
     "consent_invalid": CatalogueEntry(409),
@@ -80,6 +82,10 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "source_not_authorised": CatalogueEntry(401),
     "document_invalid": CatalogueEntry(422),
     "document_unknown": CatalogueEntry(422),
+    # the binding check (sources/binding.py) and the provider's upload rule (broker/collect.py)
+    "document_of_another_person": CatalogueEntry(422),
+    "document_identity_unchecked": CatalogueEntry(422),
+    "upload_not_accepted": CatalogueEntry(403),
 }
 
 

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from databrug.broker import (
     AppToken,
+    Broker,
     BrokerError,
     ConsentReceipt,
     SessionError,
@@ -28,9 +29,11 @@ from databrug.broker import (
     consent_statement,
 )
 from databrug.broker.collect import UPLOAD_DOCUMENT_BYTES
+from databrug.broker.login import LoginPurpose
 from databrug.broker.review import review_groups
 from databrug.broker.vault import open_value, seal_value
 from databrug.records import SOURCE_NAMES, Role, SourceName
+from databrug.records.consent import CONSENT_LOGIN_WINDOW
 from databrug.web.context import language, render, set_private_cookie
 from databrug.web.deps import (
     APP_COOKIE,
@@ -195,8 +198,21 @@ async def pairing(request: Request, broker: BrokerDep) -> Response:
 
 
 @router.get("/digid/login")
-async def digid_login(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
-    url, pending = await broker.start_login(_current_role(current.state))
+async def digid_login(
+    request: Request,
+    broker: BrokerDep,
+    current: PhoneDep,
+    role: Annotated[Role | None, Query()] = None,
+    purpose: Annotated[LoginPurpose, Query()] = "collect",
+) -> Response:
+    """A DigiD login for the person whose step this is, or (``purpose=consent``, from the review) a new
+    login of ``role`` so that their consent follows their own login; the role and purpose are kept in the
+    sealed pending state and checked again when the login is recorded."""
+    if purpose == "collect":
+        role = _current_role(current.state)
+    elif role is None:
+        raise BrokerError("invalid_request", "say whose login this is")
+    url, pending = await broker.start_login(current.app, role, purpose)
     response = RedirectResponse(url, status_code=303)
     set_private_cookie(
         request, response, LOGIN_COOKIE, _sealed_cookie(current, LOGIN_COOKIE, pending), COOKIE_PATH
@@ -207,16 +223,11 @@ async def digid_login(request: Request, broker: BrokerDep, current: PhoneDep) ->
 @router.get("/digid/callback")
 async def digid_callback(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
     pending = _open_cookie(current, LOGIN_COOKIE, request.cookies.get(LOGIN_COOKIE))
-    applicant = _auth(request, current, "applicant")
-    role, bsn, token, expires_at = await broker.finish_login(
-        current.app,
-        current.key,
-        dict(request.query_params),
-        pending,
-        earlier=str(applicant["bsn"]) if applicant else None,
+    role, purpose, login = await broker.finish_login(
+        current.app, current.key, dict(request.query_params), pending
     )
-    response = RedirectResponse("/app/sources", status_code=303)
-    auth = {"bsn": bsn, "token": token, "exp": expires_at}
+    response = RedirectResponse("/app/review" if purpose == "consent" else "/app/sources", status_code=303)
+    auth = {"bsn": login.bsn, "token": login.access_token, "exp": login.expires_at}
     name = AUTH_COOKIE.format(role=role)
     set_private_cookie(request, response, name, _sealed_cookie(current, name, auth), COOKIE_PATH)
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
@@ -261,11 +272,14 @@ async def sources(request: Request, broker: BrokerDep, current: PhoneDep) -> Res
     )
 
 
-def _credentials(request: Request, current: Phone) -> tuple[Role, str, str]:
+def _credentials(request: Request, broker: Broker, current: Phone) -> tuple[Role, str, str]:
+    """The current person's DigiD login from their cookie, its BSN checked against the session's record
+    (the phone holds the key the cookie is sealed with, so the cookie alone proves nothing)."""
     role = _current_role(current.state)
     auth = _auth(request, current, role)
     if auth is None:
         raise BrokerError("digid_token_invalid", "log in with DigiD again")
+    broker.check_subject(current.app, role, str(auth["bsn"]))
     return role, str(auth["token"]), str(auth["bsn"])
 
 
@@ -278,14 +292,14 @@ def _source(name: str, current: Phone) -> SourceName:
 @router.post("/sources/{name}/fetch")
 async def fetch_source(request: Request, name: str, broker: BrokerDep, current: PhoneDep) -> Response:
     source = _source(name, current)
-    role, token, bsn = _credentials(request, current)
+    role, token, bsn = _credentials(request, broker, current)
     await broker.collect(current.app, current.key, role, source, token, bsn)
     return RedirectResponse(f"/app/sources#{source}", status_code=303)
 
 
 @router.post("/fetch-all")
 async def fetch_all(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
-    role, token, bsn = _credentials(request, current)
+    role, token, bsn = _credentials(request, broker, current)
     await broker.collect_all(current.app, current.key, role, token, bsn)
     return RedirectResponse("/app/sources", status_code=303)
 
@@ -306,14 +320,14 @@ async def upload_source(request: Request, name: str, broker: BrokerDep, current:
     checked out, and only into memory: no ``File()`` parameter, which FastAPI would read (and Starlette spool
     to disk) before any dependency ran."""
     source = _source(name, current)
-    role, _, bsn = _credentials(request, current)
+    role, token, bsn = _credentials(request, broker, current)
     too_large = _upload_refused(source, "payload_too_large")
     body = await read_body(request, UPLOAD_BODY_BYTES, return_to=too_large)
     data = form_file(body, request.headers.get("content-type"), "document")
     del body  # the document is a copy: one of the two is enough from here
     if len(data) > UPLOAD_DOCUMENT_BYTES:
         return RedirectResponse(too_large, status_code=303)
-    refused = await broker.upload(current.app, current.key, role, source, data, bsn)
+    refused = await broker.upload(current.app, current.key, role, source, data, bsn, token)
     if refused is not None:
         return RedirectResponse(_upload_refused(source, refused), status_code=303)
     return RedirectResponse(f"/app/sources#{source}", status_code=303)
@@ -360,6 +374,8 @@ async def review(request: Request, broker: BrokerDep, current: PhoneDep) -> Resp
         provider=provider,
         groups=review_groups(subjects),
         people=people,
+        renew=broker.logins_to_renew(current.app),
+        login_window_minutes=int(CONSENT_LOGIN_WINDOW.total_seconds() // 60),
     )
 
 
@@ -371,11 +387,14 @@ async def consent(
     consent_applicant: Annotated[str | None, Form()] = None,
     consent_partner: Annotated[str | None, Form()] = None,
 ) -> Response:
-    consenting: list[Role] = []
-    if consent_applicant == "yes":
-        consenting.append("applicant")
-    if consent_partner == "yes":
-        consenting.append("partner")
+    """Each person's own box, each with the BSN of that person's login on this phone (checked by the broker
+    against the session, and the login's age against the consent window)."""
+    consenting: dict[Role, str | None] = {}
+    boxes: dict[Role, str | None] = {"applicant": consent_applicant, "partner": consent_partner}
+    for role, agreed in boxes.items():
+        if agreed == "yes":
+            auth = _auth(request, current, role)
+            consenting[role] = str(auth["bsn"]) if auth is not None else None
     await broker.deliver(current.app, current.key, language(request), consenting)
     return RedirectResponse("/app/done", status_code=303)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.support.subjects import SUBJECT
+
 from databrug.sessions.clock import ManualClock
 from databrug.sessions.events import EventType, SessionEvent
 from databrug.sessions.sealing import new_session_key
@@ -37,7 +39,7 @@ async def test_the_page_follows_a_phone_served_by_another_process(stores: Stores
         assert (await next_event(watch)).type is EventType.PAIRED
 
         app = await phone_side.app_session(grant.app_token)
-        await phone_side.mark_authenticated(app, "applicant", "substantieel")
+        await phone_side.mark_authenticated(app, "applicant", "substantieel", SUBJECT["applicant"])
         await phone_side.source_started(app, "applicant", "uwv")
         await phone_side.source_completed(app, "applicant", "uwv", 5)
         seen = [await next_event(watch) for _ in range(3)]
@@ -58,7 +60,7 @@ async def test_a_reconnecting_page_resumes_after_its_last_event_id(stores: Store
     other = SessionService(stores.b, clock)
     _, page = await service.create_session("p", "r", ["uwv"])
     app = await other.app_session(await other.pairing.start_on_phone(page))
-    await other.mark_authenticated(app, "applicant", "midden")  # seq 3
+    await other.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])  # seq 3
 
     async with service.watch(app.session_id, after_seq=2) as watch:
         resumed = await next_event(watch)
@@ -75,7 +77,7 @@ async def test_concurrent_progress_from_two_processes_is_all_counted(stores: Sto
         "p", "r", ["uwv", "mijnoverheid", "belastingdienst", "mijnpensioenoverzicht"]
     )
     app = await one.app_session(await one.pairing.start_on_phone(page))
-    await one.mark_authenticated(app, "applicant", "midden")
+    await one.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     sources = app.record.sources
 
     await asyncio.gather(
@@ -98,7 +100,7 @@ async def test_sealed_data_survives_the_store_and_expiry_drops_it(stores: Stores
     _, page = await service.create_session("p", "r", ["uwv"])
     app = await service.app_session(await service.pairing.start_on_phone(page))
     key = new_session_key()
-    await service.mark_authenticated(app, "applicant", "midden")
+    await service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     await service.save_collected(app, key, "applicant", "uwv", b"PLANTED-MARKER records")
     assert b"PLANTED-MARKER" not in await stores.dump()
     assert await SessionService(stores.b, clock).load_collected(app, key, "applicant", "uwv") == (

@@ -4,6 +4,7 @@ documents for a catalogue household (parsed by the real parsers), the memory out
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,16 +18,19 @@ from databrug.broker.collect import Collector, FetchedDocument
 from databrug.broker.core import BrokerSettings
 from databrug.broker.events import SessionEventForwarder
 from databrug.broker.handover import DeletionAnnouncer
+from databrug.broker.login import subject_hash
+from databrug.broker.vault import seal_value
 from databrug.delivery.outbox import MemoryOutbox
 from databrug.delivery.webhooks import WebhookSender
 from databrug.identity.oidc import DigidClient
-from databrug.records import DocumentType, Role, SourceName
+from databrug.records import DocumentType, Person, Role, SourceName
 from databrug.registrations.model import ProviderRegistration
 from databrug.registrations.store import ProviderRegistry
 from databrug.sdk.crypto import generate_provider_keys
+from databrug.sessions.clock import ManualClock
 from databrug.sessions.memory import MemorySessionStore
 from databrug.sessions.model import PartnerMode
-from databrug.sessions.sealing import new_session_key
+from databrug.sessions.sealing import encode_session_key, new_session_key
 from databrug.sessions.service import SessionService
 from databrug.sessions.tokens import AppToken
 from databrug.sources.connectors import by_document_type
@@ -56,6 +60,7 @@ class SandboxCollector(Collector):
     """The household's citizens' documents, found by the BSN the DigiD login gave."""
 
     def __init__(self, household: str) -> None:  # no HTTP client, no worker threads
+        self.household = CATALOGUE[household]
         self.citizens = {citizen.bsn: citizen for citizen in CATALOGUE[household].citizens()}
         self.fetched: list[tuple[Role, SourceName]] = []
 
@@ -67,6 +72,9 @@ class SandboxCollector(Collector):
         document_type, data = render(self.citizens[bsn], source)
         context = ParseContext(subject=role, subject_bsn=bsn)
         return [FetchedDocument(parsed=by_document_type(document_type).parse(data, context), original=data)]
+
+    async def fetch_person(self, role: Role, token: str, bsn: str) -> Person | None:
+        return self.citizens[bsn].facts.person
 
 
 def registration(jwks: dict[str, Any], partner: PartnerMode = "off") -> ProviderRegistration:
@@ -85,6 +93,7 @@ class World:
     broker: Broker
     outbox: MemoryOutbox
     collector: SandboxCollector
+    clock: ManualClock
 
     async def events(self) -> list[str]:
         due = await self.outbox.claim_due(datetime.now(UTC) + timedelta(days=30), 1000, timedelta(seconds=1))
@@ -99,8 +108,9 @@ def build_world(household: str) -> World:
     secret = b"unit-test-broker-secret-32-bytes"
     receipt_key = receipt_signing_key(secret)
     deletions = DeletionAnnouncer(registry, webhooks, receipt_key)
+    clock = ManualClock(datetime.now(UTC))
     sessions = SessionService(
-        MemorySessionStore(), on_event=SessionEventForwarder(registry, webhooks, deletions)
+        MemorySessionStore(), clock, on_event=SessionEventForwarder(registry, webhooks, deletions)
     )
     collector = SandboxCollector(household)
     broker = Broker(
@@ -116,7 +126,7 @@ def build_world(household: str) -> World:
         secret=secret,
         receipt_key=receipt_key,
     )
-    return World(broker, outbox, collector)
+    return World(broker, outbox, collector, clock)
 
 
 @dataclass
@@ -126,13 +136,30 @@ class Phone:
 
 
 async def logged_in(world: World, partner_mode: PartnerMode = "off") -> Phone:
-    """A session paired on the phone, its applicant logged in with DigiD."""
+    """A session paired on the phone, its applicant logged in with DigiD (recorded as the broker does)."""
     sessions = world.broker.sessions
     _, page = await sessions.create_session(PROVIDER, "CASE-1", SOURCES, partner_mode=partner_mode)
     token = await sessions.pairing.start_on_phone(page)
     app = await sessions.app_session(token)
-    await sessions.mark_authenticated(app, "applicant", "substantieel")
+    await log_in(world, app, "applicant", world.collector.household.applicant.bsn)
     return Phone(token, new_session_key())
+
+
+async def log_in(world: World, app: AppSession, role: Role, bsn: str, *, to_consent: bool = False) -> None:
+    """Record a DigiD login of ``bsn`` as ``role``, with the keyed subject hash the broker records."""
+    hashed = subject_hash(world.broker.secret, app.session_id, bsn)
+    await world.broker.sessions.mark_authenticated(app, role, "substantieel", hashed, to_consent=to_consent)
+
+
+def phone_cookies(phone: Phone, session_id: str, logins: dict[Role, str]) -> dict[str, str]:
+    """The cookies a phone holds: its app token, its session key, and per person a DigiD login (the BSN in
+    it is whatever the test says: the phone holds the key that seals it, so it can write any)."""
+    cookies = {"dba": phone.token.reveal(), "dbk": encode_session_key(phone.key)}
+    for role, bsn in logins.items():
+        name = f"dbd_{role}"
+        login = {"bsn": bsn, "token": "digid-token", "exp": time.time() + 600}
+        cookies[name] = seal_value(phone.key, session_id, name, login)
+    return cookies
 
 
 async def request(world: World, phone: Phone) -> AppSession:

@@ -61,3 +61,13 @@ def test_a_tampered_record_is_refused() -> None:
     raw["documents"][0]["subject"]["role"] = "neighbour"
     with pytest.raises(ValueError, match="role"):
         Collected.from_bytes(json.dumps(raw).encode())
+
+
+def test_the_blob_keeps_no_holder_of_a_document() -> None:
+    """Whom a document names is for the binding check only: sealed are its records and provenance."""
+    documents, _ = parsed_documents(sorted(CATALOGUE)[0])
+    verzekeringsbericht = documents[1]
+    [printed] = verzekeringsbericht.holder.names  # "<initials> <surname>", as the UWV header prints it
+    blob = Collected(documents).to_bytes()
+    assert printed.encode() not in blob
+    assert all(not d.holder.says_anything for d in Collected.from_bytes(blob).documents)

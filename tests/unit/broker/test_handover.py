@@ -16,6 +16,7 @@ from tests.unit.broker.fakes import (
     collect_all,
     logged_in,
     opened,
+    phone_cookies,
     registration,
     request,
 )
@@ -24,15 +25,17 @@ from databrug.broker import BrokerError
 from databrug.broker.handover import package_id_for
 from databrug.errors import CodedError
 from databrug.sdk.crypto import decrypt_package
-from databrug.sessions.sealing import encode_session_key
+from databrug.sessions.errors import StoreUnavailable
 from databrug.sessions.state import SessionState
 from databrug.web.app import create_app
 from databrug.web.errors import status_for
 from databrug_sandbox.personas.catalogue import CATALOGUE
 
+APPLICANT = CATALOGUE["company-car"].applicant.bsn
+
 
 async def to_review(world: World, phone: Phone) -> None:
-    await collect_all(world, phone, "applicant", CATALOGUE["company-car"].applicant.bsn)
+    await collect_all(world, phone, "applicant", APPLICANT)
     assert sorted(source for _, source in world.collector.fetched) == sorted(SOURCES)
     assert await world.broker.finish_sources(await request(world, phone), phone.key, True) == "review"
     assert not opened(world)
@@ -51,7 +54,7 @@ async def test_collect_review_deliver_acknowledge(world: World) -> None:
     assert set(opened(world).values()) == {1}, "review opens each blob once"
 
     app = await request(world, phone)
-    record, receipt = await world.broker.deliver(app, phone.key, "nl", ["applicant"])
+    record, receipt = await world.broker.deliver(app, phone.key, "nl", {"applicant": APPLICANT})
     assert set(opened(world).values()) == {1}, "deliver opens each blob once"
     assert record.state is SessionState.DELIVERED
     assert await world.broker.consent_receipt(app, phone.key) == receipt.to_json()
@@ -81,7 +84,7 @@ async def test_an_unusable_provider_key_records_no_consent_and_a_retry_works(wor
     world.broker.registry.put(registration(UNUSABLE_JWKS))
 
     with pytest.raises(CodedError) as refused:
-        await world.broker.deliver(await request(world, phone), phone.key, "nl", ["applicant"])
+        await world.broker.deliver(await request(world, phone), phone.key, "nl", {"applicant": APPLICANT})
     assert refused.value.code == "no_encryption_key"
     app = await request(world, phone)
     assert app.record.state is SessionState.REVIEW
@@ -90,7 +93,8 @@ async def test_an_unusable_provider_key_records_no_consent_and_a_retry_works(wor
     assert "session.consented" not in await world.events()
 
     world.broker.registry.put(registration(KEYS.public_jwks))
-    record, _ = await world.broker.deliver(await request(world, phone), phone.key, "nl", ["applicant"])
+    app = await request(world, phone)
+    record, _ = await world.broker.deliver(app, phone.key, "nl", {"applicant": APPLICANT})
     assert record.state is SessionState.DELIVERED
 
 
@@ -100,7 +104,7 @@ async def test_the_citizen_sees_the_catalogue_page_for_an_unusable_key_and_can_s
     phone = await logged_in(world)
     await to_review(world, phone)
     world.broker.registry.put(registration(UNUSABLE_JWKS))
-    cookies = {"dba": phone.token.reveal(), "dbk": encode_session_key(phone.key)}
+    cookies = phone_cookies(phone, (await request(world, phone)).session_id, {"applicant": APPLICANT})
     transport = httpx.ASGITransport(app=create_app(world.broker, background=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", cookies=cookies) as web:
         refused = await web.post("/app/consent", data={"consent_applicant": "yes"})
@@ -118,6 +122,37 @@ async def test_everyone_who_logged_in_must_consent(world: World) -> None:
     phone = await logged_in(world)
     await to_review(world, phone)
     with pytest.raises(BrokerError) as refused:
-        await world.broker.deliver(await request(world, phone), phone.key, "nl", [])
+        await world.broker.deliver(await request(world, phone), phone.key, "nl", {})
     assert refused.value.code == "consent_required"
     assert (await request(world, phone)).record.state is SessionState.REVIEW
+
+
+@pytest.mark.parametrize("failing", ["put_blob", "update"])
+async def test_a_store_failure_while_recording_leaves_no_consent_without_its_package(
+    world: World, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The package is stored, or the record updated, after the consents were given: either failing leaves
+    neither the consents nor the package recorded."""
+    phone = await logged_in(world)
+    await to_review(world, phone)
+    store = world.broker.sessions.store
+    genuine = getattr(store, failing)
+
+    async def unavailable(session_id: str, name: object, *args: object, **kwargs: object) -> object:
+        if failing == "put_blob" and not str(name).startswith("package"):
+            return await genuine(session_id, name, *args, **kwargs)  # the receipt, after the package
+        raise StoreUnavailable()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, failing, unavailable)
+        with pytest.raises(StoreUnavailable):
+            await world.broker.deliver(await request(world, phone), phone.key, "nl", {"applicant": APPLICANT})
+    app = await request(world, phone)
+    assert app.record.state is SessionState.REVIEW
+    assert app.record.subjects["applicant"].consented_at is None
+    assert not [name for name in await store.blob_names(app.session_id) if name.startswith("package")]
+    assert not {"consent.recorded", "session.consented"} & set(await world.events())
+
+    record, _ = await world.broker.deliver(app, phone.key, "nl", {"applicant": APPLICANT})
+    assert record.state is SessionState.DELIVERED
+    assert record.subjects["applicant"].consented_at is not None

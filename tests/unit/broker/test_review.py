@@ -4,10 +4,20 @@ review shows, and that none of it but the review itself opens the sealed records
 from __future__ import annotations
 
 import pytest
-from tests.unit.broker.fakes import KEYS, World, collect_all, logged_in, opened, registration, request
+from tests.unit.broker.fakes import (
+    KEYS,
+    World,
+    collect_all,
+    log_in,
+    logged_in,
+    opened,
+    registration,
+    request,
+)
 
 from databrug.broker import BrokerError
 from databrug.broker.review import Reviewing
+from databrug.sessions.errors import SessionError
 from databrug.sessions.state import SessionState
 from databrug_sandbox.personas.catalogue import CATALOGUE
 
@@ -23,10 +33,11 @@ async def test_the_partner_the_data_names_is_required_checked_and_reviewed(coupl
 
     app = await request(couple, phone)
     assert await couple.broker.expected_partner(app, phone.key) == PARTNER
-    await review.check_login(app, phone.key, "applicant", APPLICANT, earlier=APPLICANT)
-    with pytest.raises(BrokerError) as other:
-        await review.check_login(app, phone.key, "applicant", PARTNER, earlier=APPLICANT)
-    assert other.value.code == "partner_mismatch"
+    await review.check_login(app, phone.key, "applicant", APPLICANT)
+    await log_in(couple, app, "applicant", APPLICANT)
+    with pytest.raises(SessionError) as other:
+        await log_in(couple, app, "applicant", PARTNER)
+    assert other.value.code == "login_mismatch"
     assert await couple.broker.finish_sources(app, phone.key, True) == "partner"
     assert not opened(couple), "the partner rule reads the indexes, not the records"
 
@@ -34,11 +45,11 @@ async def test_the_partner_the_data_names_is_required_checked_and_reviewed(coupl
     assert app.record.state is SessionState.PARTNER_PENDING
     for wrong in (APPLICANT, "999999990"):
         with pytest.raises(BrokerError) as refused:
-            await review.check_login(app, phone.key, "partner", wrong, earlier=APPLICANT)
+            await review.check_login(app, phone.key, "partner", wrong)
         assert refused.value.code == "partner_mismatch"
-    await review.check_login(app, phone.key, "partner", PARTNER, earlier=APPLICANT)
+    await review.check_login(app, phone.key, "partner", PARTNER)
     assert not opened(couple)
-    await couple.broker.sessions.mark_authenticated(app, "partner", "substantieel")
+    await log_in(couple, app, "partner", PARTNER)
     await collect_all(couple, phone, "partner", PARTNER)
     assert await couple.broker.finish_sources(await request(couple, phone), phone.key, False) == "review"
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.support.consent_logins import login_before
 
 from databrug.consent import ConsentError, consent_matches, data_digest, make_consent, statement_digest
 from databrug.records import DataPackage, Subject
@@ -109,8 +110,10 @@ def test_digest_changes_when_a_source_entry_changes(couple: DataPackage) -> None
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_make_consent_records_statement_time_sources_and_digest(couple: DataPackage, language: str) -> None:
     partner = couple.subjects[1]
-    consent = make_consent(partner, couple.sources, couple.provider, language, NOW)  # type: ignore[arg-type]
+    login = login_before(NOW)
+    consent = make_consent(partner, couple.sources, couple.provider, language, NOW, login)  # type: ignore[arg-type]
     assert consent.subject == "partner"
+    assert consent.authentication == login
     assert consent.given_at == NOW
     assert consent.provider_id == couple.provider.id
     assert couple.provider.name in consent.statement
@@ -124,9 +127,17 @@ def test_make_consent_records_statement_time_sources_and_digest(couple: DataPack
 def test_make_consent_refuses_naive_time_and_missing_sources(couple: DataPackage) -> None:
     subject = couple.subjects[0]
     with pytest.raises(ConsentError):
-        make_consent(subject, couple.sources, couple.provider, "nl", datetime(2026, 1, 1))
+        make_consent(subject, couple.sources, couple.provider, "nl", datetime(2026, 1, 1), login_before(NOW))
     with pytest.raises(ConsentError, match="no source entries"):
-        make_consent(subject, [], couple.provider, "nl", NOW)
+        make_consent(subject, [], couple.provider, "nl", NOW, login_before(NOW))
     some = [e for e in couple.sources if e.subject == "applicant"][1:]
     with pytest.raises(ConsentError, match="not listed"):
-        make_consent(subject, some, couple.provider, "nl", NOW)
+        make_consent(subject, some, couple.provider, "nl", NOW, login_before(NOW))
+
+
+@pytest.mark.parametrize("minutes", [-1, 16])
+def test_make_consent_refuses_a_login_after_it_or_too_long_before(couple: DataPackage, minutes: int) -> None:
+    subject = couple.subjects[0]
+    with pytest.raises(ConsentError, match="within the window"):
+        make_consent(subject, couple.sources, couple.provider, "nl", NOW, login_before(NOW, minutes))
+    make_consent(subject, couple.sources, couple.provider, "nl", NOW, login_before(NOW, 15))

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.consent_logins import login_before
 
 from databrug.consent import make_consent
 from databrug.delivery.package import build_package
@@ -19,7 +20,10 @@ def example() -> DataPackage:
 
 
 def consents_for(example: DataPackage) -> list[ConsentRecord]:
-    return [make_consent(s, example.sources, example.provider, "nl", CONSENT_AT) for s in example.subjects]
+    return [
+        make_consent(s, example.sources, example.provider, "nl", CONSENT_AT, login_before(CONSENT_AT))
+        for s in example.subjects
+    ]
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
+from tests.support.consent_logins import login_before
 
 from databrug.consent import make_consent
 from databrug.delivery.jwe import seal_package
@@ -97,7 +98,7 @@ def largest() -> DataPackage:
             )
         # All of a persona's facts carry one placeholder ref; point them at the BRP entry of their subject.
         subjects.append(_with_ref(citizen.facts, f"src-{role}-brp-persoon"))
-    consents = [make_consent(s, entries, PROVIDER, "nl", NOW) for s in subjects]
+    consents = [make_consent(s, entries, PROVIDER, "nl", NOW, login_before(NOW)) for s in subjects]
     return build_package(
         PROVIDER, "APP-LARGEST", subjects, entries, consents, documents, include_documents=True
     )

@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+from tests.support.consent_logins import login_before
 
 from databrug.consent import make_consent
 from databrug.delivery.errors import ConsentMissing
@@ -69,7 +70,10 @@ def test_a_consent_for_other_data_is_refused(example: DataPackage) -> None:
 
 def test_a_consent_for_another_provider_is_refused(example: DataPackage) -> None:
     other = ProviderRef(id="other-provider", name="Another")
-    consents = [make_consent(s, example.sources, other, "nl", CONSENT_AT) for s in example.subjects]
+    consents = [
+        make_consent(s, example.sources, other, "nl", CONSENT_AT, login_before(CONSENT_AT))
+        for s in example.subjects
+    ]
     with pytest.raises(ConsentMissing, match="another provider"):
         _build(example, consents=consents)
 

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from typing import Any, cast
 
 import pytest
+from tests.support.consent_logins import login_before
 from tests.support.provider_packages import package_for
 
 from databrug.consent.records import make_consent
@@ -115,8 +116,10 @@ def _application(**changes: Any) -> Application:
 
 
 def _consented(package: DataPackage) -> DataPackage:
+    now = datetime.now(UTC)
     consents = [
-        make_consent(s, package.sources, package.provider, "nl", datetime.now(UTC)) for s in package.subjects
+        make_consent(s, package.sources, package.provider, "nl", now, login_before(now))
+        for s in package.subjects
     ]
     return package.model_copy(update={"consents": consents})
 

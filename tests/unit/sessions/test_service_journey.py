@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from tests.support.subjects import SUBJECT
 
 from databrug.records import SourceName
 from databrug.sessions.clock import ManualClock
@@ -69,7 +70,7 @@ async def test_the_whole_journey_with_a_partner(env: Env) -> None:
     sid = app.session_id
     key = new_session_key()
 
-    await env.service.mark_authenticated(app, "applicant", "substantieel")
+    await env.service.mark_authenticated(app, "applicant", "substantieel", SUBJECT["applicant"])
     await collect(env, app, "applicant", {"mijnoverheid": 3, "uwv": 2})
     await env.service.source_skipped(app, "applicant", "belastingdienst")
     await env.service.save_collected(app, key, "applicant", "uwv", b"applicant uwv records")
@@ -77,7 +78,7 @@ async def test_the_whole_journey_with_a_partner(env: Env) -> None:
         await env.service.to_review(app)
 
     await env.service.require_partner(app)
-    await env.service.mark_authenticated(app, "partner", "midden")
+    await env.service.mark_authenticated(app, "partner", "midden", SUBJECT["partner"])
     await collect(env, app, "partner", {"mijnoverheid": 1})
     await env.service.source_failed(app, "partner", "uwv", "source_unavailable")
     await env.service.save_collected(app, key, "partner", "mijnoverheid", b"partner brp")
@@ -92,16 +93,25 @@ async def test_the_whole_journey_with_a_partner(env: Env) -> None:
         "records": 6,
     }
 
-    assert (
-        await env.service.consent(app, "applicant")
-    ).state is SessionState.REVIEW  # the partner still has to
-    consented = await env.service.consent(app, "partner")
-    assert consented.state is SessionState.CONSENTED
+    with pytest.raises(InvalidRequest):  # the partner logged in, so the partner must consent too
+        await env.service.deliver(app, ["applicant"], b"eyJhbGciOi.jwe.ciphertext")
+    nothing = await env.service.provider_session(sid, PROVIDER)
+    assert nothing.state is SessionState.REVIEW
+    assert all(subject.consented_at is None for subject in nothing.subjects.values())
+    assert not any(name.startswith("package") for name in await env.store.blob_names(sid))
     assert await env.service.load_collected(app, key, "partner", "mijnoverheid") == b"partner brp"
 
-    delivered = await env.service.store_package(sid, b"eyJhbGciOi.jwe.ciphertext")
+    seq = nothing.event_seq
+    delivered = await env.service.deliver(app, ["applicant", "partner"], b"eyJhbGciOi.jwe.ciphertext")
     assert delivered.state is SessionState.DELIVERED
-    assert await env.store.blob_names(sid) == ["package"]  # the collected data is dropped at send
+    assert all(subject.consented_at == delivered.delivered_at for subject in delivered.subjects.values())
+    steps = [(e.seq, e.type, e.state, e.subject) for e in await env.events(sid)][-3:]
+    assert steps == [
+        (seq + 1, EventType.CONSENT_RECORDED, SessionState.REVIEW, "applicant"),
+        (seq + 2, EventType.CONSENTED, SessionState.CONSENTED, "partner"),
+        (seq + 3, EventType.DELIVERED, SessionState.DELIVERED, None),
+    ], "one update, the steps' events in order"
+    assert [n.split("/")[0] for n in await env.store.blob_names(sid)] == ["package"], "collected data dropped"
     assert await env.service.load_package(sid, PROVIDER) == b"eyJhbGciOi.jwe.ciphertext"
 
     done = await env.service.acknowledge(sid, PROVIDER)
@@ -132,7 +142,7 @@ async def test_the_whole_journey_with_a_partner(env: Env) -> None:
 
 async def test_events_carry_states_and_counts_only(env: Env) -> None:
     app, _ = await paired(env)
-    await env.service.mark_authenticated(app, "applicant", "substantieel")
+    await env.service.mark_authenticated(app, "applicant", "substantieel", SUBJECT["applicant"])
     await collect(env, app, "applicant", {"uwv": 4})
     allowed = {"session_id", "seq", "type", "state", "counts", "at", "subject", "source", "code"}
     for event in await env.events(app.session_id):
@@ -144,19 +154,19 @@ async def test_events_carry_states_and_counts_only(env: Env) -> None:
 
 async def test_without_partner_review_follows_collecting(env: Env) -> None:
     app, _ = await paired(env, partner_mode="off")
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     await collect(env, app, "applicant", {"uwv": 1})
     with pytest.raises(PartnerNotAllowed):
         await env.service.require_partner(app)
     with pytest.raises(PartnerNotAllowed):
-        await env.service.mark_authenticated(app, "partner", "midden")
+        await env.service.mark_authenticated(app, "partner", "midden", SUBJECT["partner"])
     assert (await env.service.to_review(app)).state is SessionState.REVIEW
-    assert (await env.service.consent(app, "applicant")).state is SessionState.CONSENTED
+    assert (await env.service.deliver(app, ["applicant"], b"jwe")).state is SessionState.DELIVERED
 
 
 async def test_optional_partner_may_be_skipped(env: Env) -> None:
     app, _ = await paired(env, partner_mode="optional")
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     await collect(env, app, "applicant", {"uwv": 1})
     assert (await env.service.to_review(app)).state is SessionState.REVIEW
 
@@ -165,7 +175,7 @@ async def test_sources_follow_the_rules(env: Env) -> None:
     app, _ = await paired(env)
     with pytest.raises(InvalidTransition):  # not logged in yet
         await env.service.source_started(app, "applicant", "uwv")
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     with pytest.raises(SourceNotRequested):
         await env.service.source_started(app, "applicant", "mijnpensioenoverzicht")
     record = await env.service.source_started(app, "applicant", "uwv")
@@ -185,13 +195,19 @@ async def test_sources_follow_the_rules(env: Env) -> None:
 
 async def test_consent_needs_review_and_a_logged_in_person(env: Env) -> None:
     app, _ = await paired(env, partner_mode="optional")
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     with pytest.raises(InvalidTransition):
-        await env.service.consent(app, "applicant")
+        await env.service.deliver(app, ["applicant"], b"jwe")
     await collect(env, app, "applicant", {"uwv": 1})
     await env.service.to_review(app)
-    with pytest.raises(InvalidRequest):
-        await env.service.consent(app, "partner")
+    for who in (["partner"], ["applicant", "partner"], ["applicant", "applicant"], []):
+        with pytest.raises(InvalidRequest):  # only, and all, who logged in
+            await env.service.deliver(app, who, b"jwe")  # type: ignore[arg-type]
+    assert await env.store.blob_names(app.session_id) == [], "a refused delivery leaves no package behind"
+    await env.service.deliver(app, ["applicant"], b"jwe")
+    with pytest.raises(InvalidTransition):  # a second "send" (a double tap) changes nothing
+        await env.service.deliver(app, ["applicant"], b"other jwe")
+    assert await env.service.load_package(app.session_id, PROVIDER) == b"jwe"
 
 
 async def test_sealed_data_needs_the_apps_key_and_is_dropped_on_cancel(env: Env) -> None:
@@ -199,7 +215,7 @@ async def test_sealed_data_needs_the_apps_key_and_is_dropped_on_cancel(env: Env)
     app_token = await env.service.pairing.start_on_phone(page)
     app = await env.service.app_session(app_token)
     key = new_session_key()
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     await env.service.save_collected(app, key, "applicant", "uwv", b"secret records")
     with pytest.raises(SealedDataInvalid):
         await env.service.load_collected(app, new_session_key(), "applicant", "uwv")
@@ -218,7 +234,7 @@ async def test_an_idle_session_expires_and_its_data_is_dropped(env: Env) -> None
     _, page = await env.service.create_session(PROVIDER, "APP-8", SOURCES)
     app_token = await env.service.pairing.start_on_phone(page)
     app = await env.service.app_session(app_token)
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     await env.service.save_collected(app, new_session_key(), "applicant", "uwv", b"records")
 
     env.clock.advance(1700)
@@ -255,7 +271,7 @@ async def test_a_passed_deadline_is_enforced_on_access_even_before_the_sweep(env
     app, page = await paired(env)
     env.clock.advance(1801)
     with pytest.raises(SessionExpired):
-        await env.service.mark_authenticated(app, "applicant", "midden")
+        await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     with pytest.raises(SessionExpired):
         await env.service.open_page(page)
     assert (await env.events(app.session_id))[-1].type is EventType.EXPIRED
@@ -263,11 +279,10 @@ async def test_a_passed_deadline_is_enforced_on_access_even_before_the_sweep(env
 
 async def test_an_unpicked_package_expires_after_the_pickup_window(env: Env) -> None:
     app, _ = await paired(env)
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     await collect(env, app, "applicant", {"uwv": 1})
     await env.service.to_review(app)
-    await env.service.consent(app, "applicant")
-    await env.service.store_package(app.session_id, b"jwe")
+    await env.service.deliver(app, ["applicant"], b"jwe")
     env.clock.advance(86399)
     assert await env.service.expire_due() == []
     env.clock.advance(2)
@@ -290,7 +305,7 @@ async def test_watch_replays_history_after_a_seq_then_follows_live(env: Env) -> 
         first = await events.next(1)
         assert first is not None
         assert (first.seq, first.type) == (2, EventType.PAIRED)
-        await env.service.mark_authenticated(app, "applicant", "midden")
+        await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
         live = await asyncio.wait_for(events.__anext__(), 1)
         assert (live.seq, live.type) == (3, EventType.AUTHENTICATED)
         assert await events.next(0.05) is None
@@ -307,7 +322,7 @@ async def test_rate_limits_raise_after_the_limit(env: Env) -> None:
 @pytest.mark.parametrize("code", ["Jansen, 999990019 not found", "", "x" * 65])
 async def test_failure_codes_must_look_like_codes_so_no_value_reaches_an_event(env: Env, code: str) -> None:
     app, _ = await paired(env)
-    await env.service.mark_authenticated(app, "applicant", "midden")
+    await env.service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
     with pytest.raises(InvalidRequest):
         await env.service.source_failed(app, "applicant", "uwv", code)
     with pytest.raises(InvalidRequest):

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from tests.support.subjects import SUBJECT
 
 from databrug.records import Role, SourceName
 from databrug.sessions.clock import ManualClock
@@ -118,13 +119,13 @@ class SessionMachine(RuleBasedStateMachine):
             return
         assert token == self.confirmed, "an unconfirmed phone got an app session"
         steps: dict[str, Callable[[AppSession], Coroutine[Any, Any, object]]] = {
-            "login": lambda a: self.service.mark_authenticated(a, role, "midden"),
+            "login": lambda a: self.service.mark_authenticated(a, role, "midden", SUBJECT[role]),
             "start": lambda a: self.service.source_started(a, role, source),
             "complete": lambda a: self.service.source_completed(a, role, source, 2),
             "fail": lambda a: self.service.source_failed(a, role, source, "source_unavailable"),
             "partner": self.service.require_partner,
             "review": self.service.to_review,
-            "consent": lambda a: self.service.consent(a, role),
+            "consent": lambda a: self.service.deliver(a, [role], b"jwe"),
             "save": lambda a: self.service.save_collected(a, self.key, role, source, b"sealed records"),
             "cancel": self.service.cancel_by_citizen,
         }
@@ -150,7 +151,7 @@ class SessionMachine(RuleBasedStateMachine):
         subject = app.record.subjects.get(role)
         waiting = [s for s, p in subject.sources.items() if p.status.value != "done"] if subject else []
         if state in (S.PAIRED, S.PARTNER_PENDING):
-            self.attempt(self.service.mark_authenticated(app, role, "substantieel"))
+            self.attempt(self.service.mark_authenticated(app, role, "substantieel", SUBJECT[role]))
         elif state in (S.AUTHENTICATED, S.PARTNER_AUTHENTICATED) or (
             waiting and state in (S.COLLECTING, S.PARTNER_COLLECTING)
         ):
@@ -162,15 +163,15 @@ class SessionMachine(RuleBasedStateMachine):
         elif state in (S.COLLECTING, S.PARTNER_COLLECTING):
             self.attempt(self.service.to_review(app))
         elif state is S.REVIEW:
-            self.attempt(self.service.consent(app, "applicant"))
-            self.attempt(self.service.consent(app, "partner"))
+            subjects = app.record.subjects
+            logged_in = [r for r in ROLES if r in subjects and subjects[r].authenticated_at]
+            self.attempt(self.service.deliver(app, logged_in, b"jwe"))
 
     # -- provider and time
 
-    @precondition(lambda self: self.state is S.CONSENTED)
+    @precondition(lambda self: self.state is S.DELIVERED)
     @rule()
-    def deliver_and_acknowledge(self) -> None:
-        self.attempt(self.service.store_package(self.session_id, b"jwe"))
+    def acknowledge(self) -> None:
         self.attempt(self.service.acknowledge(self.session_id, "p"))
 
     @rule(seconds=st.sampled_from([1, 1, 1, 5, 60, 119, 121, 599, 601, 3601]))
@@ -195,7 +196,9 @@ class SessionMachine(RuleBasedStateMachine):
             assert record.pairing is None
             assert self.run(self.store.blob_names(self.session_id)) == []
         if record.state is S.DELIVERED:
-            assert self.run(self.store.blob_names(self.session_id)) == ["package"]
+            names = self.run(self.store.blob_names(self.session_id))
+            assert not [name for name in names if name.startswith("data/")], "collected data dropped at send"
+            assert len([name for name in names if name.startswith("package/")]) == 1
 
     @invariant()
     def events_are_numbered_without_gaps(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from tests.support.subjects import SUBJECT
+
 from databrug.sessions.clock import ManualClock
 from databrug.sessions.memory import MemorySessionStore
 from databrug.sessions.model import SessionRecord
@@ -26,7 +28,7 @@ async def test_status_json_matches_the_model_through_a_session() -> None:
     same_document(record)
     app = await service.app_session(await service.pairing.start_on_phone(page))
     same_document(app.record)
-    await service.mark_authenticated(app, "applicant", "substantieel")
+    await service.mark_authenticated(app, "applicant", "substantieel", SUBJECT["applicant"])
     await service.source_started(app, "applicant", "mijnoverheid")
     await service.source_completed(app, "applicant", "mijnoverheid", 4)
     await service.source_failed(app, "applicant", "uwv", "source_unavailable")

@@ -2,7 +2,9 @@
 
 Reads per belastingjaar the income figures (→ ``incomes.tax_years``), the bank balances on the box 3
 peildatum (→ ``assets.bank_balances``) and the mortgages of the own home (→ ``assets.mortgages``).
-The format is described in ``docs/formats/belastingdienst.md``.
+The format is described in ``docs/formats/belastingdienst.md``. Each year's ``persoonlijkeGegevens`` (BSN,
+name, birth date) is whose document it is: returned as the document's holder for the binding check, never
+as records.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from databrug.records import (
     is_valid_bsn,
 )
 from databrug.sources.belastingdienst.xml_elements import Node, Problems, load_tree
-from databrug.sources.parsing import ParseContext, ParsedDocument, Parser, make_entry
+from databrug.sources.parsing import DocumentHolder, ParseContext, ParsedDocument, Parser, make_entry
 
 _R = TypeVar("_R", bound=Record)
 
@@ -83,7 +85,7 @@ class BelastinggegevensParser:
             incomes=Incomes(tax_years=reader.tax_years),
             assets=Assets(bank_balances=reader.bank_balances, mortgages=reader.mortgages),
         )
-        return ParsedDocument(entry=entry, subject=subject)
+        return ParsedDocument(entry=entry, subject=subject, holder=reader.holder())
 
 
 class _YearReader:
@@ -93,8 +95,15 @@ class _YearReader:
         self.bank_balances: list[BankBalance] = []
         self.mortgages: list[Mortgage] = []
         self.incomplete = False
+        self._bsns: set[str] = set()
+        self._names: set[str] = set()
+        self._birth_dates: set[date] = set()
+
+    def holder(self) -> DocumentHolder:
+        return DocumentHolder(frozenset(self._bsns), frozenset(self._names), frozenset(self._birth_dates))
 
     def read(self, node: Node, year: int) -> None:
+        self._person(node)
         partner_bsn = self._fiscal_partner(node)
         wages = self._wages(node)
         self.bank_balances.extend(self._bank_balances(node, year))
@@ -118,6 +127,21 @@ class _YearReader:
             "fiscal_partner_bsn": partner_bsn,
         }
         self.tax_years.append(_build(TaxYear, fields, figures, {}))
+
+    def _person(self, node: Node) -> None:
+        """Whom the year is about; compared by the binding check, never kept."""
+        personal = node.optional("persoonlijkeGegevens")
+        if personal is None:
+            return
+        bsn = personal.optional_text("bsn")
+        if bsn is not None:
+            self._bsns.add(bsn)
+        name = personal.optional_text("naam")
+        if name is not None:
+            self._names.add(name)
+        birth = personal.optional("geboortedatum")
+        if birth is not None:
+            self._birth_dates.add(birth.day())
 
     @staticmethod
     def _fiscal_partner(node: Node) -> str | None:

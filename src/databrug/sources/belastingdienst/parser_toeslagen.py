@@ -1,7 +1,8 @@
 """Belastingdienst/Toeslagen "toeslagen": the allowances a citizen sees in Mijn toeslagen, as JSON.
 
 Reads each toeslag (type, year, monthly amount, voorschot or definitief, toetsingsinkomen, rent for
-huurtoeslag) into ``incomes.allowances``. The format is described in ``docs/formats/belastingdienst.md``.
+huurtoeslag) into ``incomes.allowances``; its ``burgerservicenummer`` is the document's holder (for the
+binding check, never a record). The format is described in ``docs/formats/belastingdienst.md``.
 Errors are located by JSON path (``$.toeslagen[1].bedragPerMaand``, 0-based) and never quote a value.
 """
 
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from databrug.records import Allowance, DocumentType, Incomes, SourceName, Subject
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.parsing import ParseContext, ParsedDocument, Parser, make_entry
+from databrug.sources.parsing import DocumentHolder, ParseContext, ParsedDocument, Parser, make_entry
 from databrug.sources.reading.json import read_json
 
 MAX_ALLOWANCES = 1000
@@ -62,7 +63,7 @@ class ToeslagenParser:
             _allowance(item, f"$.toeslagen[{index}]", entry.id, located) for index, item in enumerate(items)
         ]
         subject = Subject(role=context.subject, incomes=Incomes(allowances=allowances))
-        return ParsedDocument(entry=entry, subject=subject)
+        return ParsedDocument(entry=entry, subject=subject, holder=_holder(document, located))
 
 
 class _Located:
@@ -71,6 +72,15 @@ class _Located:
 
     def fail(self, location: str, expected: str) -> NoReturn:
         raise DocumentInvalid("belastingdienst", "toeslagen", location, expected, self.filename)
+
+
+def _holder(document: dict[str, Any], located: _Located) -> DocumentHolder:
+    bsn = document.get("burgerservicenummer")
+    if bsn is None:
+        return DocumentHolder()
+    if not isinstance(bsn, str) or not bsn:
+        located.fail("$.burgerservicenummer", "a burgerservicenummer as text")
+    return DocumentHolder(bsns=frozenset({bsn}))
 
 
 def _allowance(item: Any, path: str, source_ref: str, located: _Located) -> Allowance:

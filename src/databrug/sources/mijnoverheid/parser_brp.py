@@ -14,7 +14,7 @@ from databrug.records import Address, FuzzyDate, PartnerLink, Person, PersonName
 from databrug.records.identifiers import is_valid_bsn
 from databrug.records.person import MaritalStatus
 from databrug.sources.mijnoverheid.json_document import JsonDocument
-from databrug.sources.parsing import ParseContext, ParsedDocument, make_entry
+from databrug.sources.parsing import DocumentHolder, ParseContext, ParsedDocument, make_entry
 
 _GENDER: dict[str, Literal["man", "vrouw", "onbekend"]] = {"M": "man", "V": "vrouw", "O": "onbekend"}
 _PARTNER_KIND: dict[str, Literal["huwelijk", "geregistreerd_partnerschap"]] = {
@@ -260,7 +260,11 @@ class BrpParser:
             parser_version=self.version,
         )
         person = self._person(doc, node, path, doc.member_obj(root, "mijnOverheid", "$"), entry.id)
-        return ParsedDocument(entry=entry, subject=Subject(role=context.subject, person=person))
+        return ParsedDocument(
+            entry=entry,
+            subject=Subject(role=context.subject, person=person),
+            holder=DocumentHolder(bsns=frozenset({person.bsn})),
+        )
 
     @staticmethod
     def _pick(doc: _BrpReader, personen: list[Any], subject_bsn: str | None) -> int:
@@ -268,7 +272,9 @@ class BrpParser:
             for i, item in enumerate(personen):
                 if isinstance(item, dict) and item.get("burgerservicenummer") == subject_bsn:
                     return i
-            raise doc.invalid("$.personen", "the citizen's own person")
+            if len(personen) != 1:
+                raise doc.invalid("$.personen", "the citizen's own person")
+            # One other person: read, so that the binding check refuses it as another person's document.
         if len(personen) != 1:
             raise doc.invalid("$.personen", "exactly one person")
         return 0

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from databrug.records import Address, Assets, Home, Subject, WozValue
 from databrug.sources.mijnoverheid.json_document import JsonDocument
-from databrug.sources.parsing import ParseContext, ParsedDocument, make_entry
+from databrug.sources.parsing import NO_HOLDER, DocumentHolder, ParseContext, ParsedDocument, make_entry
 
 _ROLES = ("belanghebbendeEigenaar", "belanghebbendeGebruiker")
 _OBJECTS = "$._embedded.wozobjecten"
@@ -88,18 +88,24 @@ class WozParser:
         citizen = self._citizen_bsn(doc, objects, context.subject_bsn)
         homes = [self._home(doc, obj, f"{_OBJECTS}[{i}]", citizen, entry.id) for i, obj in enumerate(objects)]
         subject = Subject(role=context.subject, assets=Assets(homes=homes))
-        return ParsedDocument(entry=entry, subject=subject)
+        holder = DocumentHolder(bsns=frozenset({citizen})) if homes and citizen else NO_HOLDER
+        return ParsedDocument(entry=entry, subject=subject, holder=holder)
 
     @staticmethod
     def _citizen_bsn(doc: _WozReader, objects: list[dict[str, Any]], known: str | None) -> str | None:
-        if known is not None or not objects:
+        if not objects:
             return known
-        common: set[str] | None = None
-        for i, obj in enumerate(objects):
-            found = {doc.natural_person_bsn(obj, role, f"{_OBJECTS}[{i}]") for role in _ROLES} - {None}
-            names = {bsn for bsn in found if bsn is not None}
-            common = names if common is None else common & names
-        if not common or len(common) != 1:
+        parties = [
+            {bsn for role in _ROLES if (bsn := doc.natural_person_bsn(obj, role, f"{_OBJECTS}[{i}]"))}
+            for i, obj in enumerate(objects)
+        ]
+        common = set.intersection(*parties)
+        if known is not None:
+            if any(known in found for found in parties):
+                return known
+            # Someone else's document: read as theirs, so that the binding check refuses it as such.
+            return next(iter(common)) if len(common) == 1 else known
+        if len(common) != 1:
             raise doc.invalid(_OBJECTS, "one citizen who is belanghebbende of every object (or a known BSN)")
         return next(iter(common))
 

@@ -108,6 +108,8 @@ class Overview:
     """Everything the parser needs from one download, whichever serialisation it came in."""
 
     created_at: datetime | None
+    holder_name: str | None  # whose overview: the XML download names them, the JSON one does not
+    holder_birth_date: date | None
     missing_providers: int
     old_age: tuple[OldAgeWindow, ...]
     partner: tuple[SurvivorWindow, ...]
@@ -260,6 +262,9 @@ def read_overview(doc: Loaded) -> Overview:
     root.members()
     _check_status(root.member("StatusCode"))
     created_at = root.member("TijdstipAanmakenBericht").instant()
+    holder_name = root.member("Naam").text()
+    birth = root.member("Geboortedatum")
+    holder_birth_date = birth.day() if birth.text() is not None else None
     missing = sum(_count_providers(node) for node in root.items("OntbrekendePuvsError"))
     _check_totals(root.member("Totalen"))
     details = root.member("Details")
@@ -276,7 +281,7 @@ def read_overview(doc: Loaded) -> Overview:
         _survivor_window(window, "orphan")
         for window in details.member("WezenPensioenDetails").items("WezenPensioen")
     )
-    return Overview(created_at, missing, old_age, partner, orphan)
+    return Overview(created_at, holder_name, holder_birth_date, missing, old_age, partner, orphan)
 
 
 def _check_status(node: Node) -> None:

@@ -6,6 +6,8 @@ of the last one (``None`` when that is "Overlijden"), and its amounts are those 
 steady state. Schemes are told apart by provider and HerkenningsNummer, and by the list they sit in
 (guaranteed, indicative, single-person supplement), so a scheme with a supplement gives two records.
 Records keep download order: by the first window a scheme appears in, then by list, then as listed.
+``Naam`` and ``Geboortedatum`` (the XML download has them) are the document's holder, for the binding check
+only.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from databrug.sources.mijnpensioenoverzicht.overview import (
     SurvivorLine,
     read_overview,
 )
-from databrug.sources.parsing import ParseContext, ParsedDocument, make_entry
+from databrug.sources.parsing import DocumentHolder, ParseContext, ParsedDocument, make_entry
 
 MEDIA_TYPES: dict[download.Format, str] = {"xml": "application/xml", "json": "application/json"}
 
@@ -176,6 +178,10 @@ class MijnpensioenoverzichtParser:
                 survivor_pensions=_survivor_pensions(overview, entry.id),
             )
             subject = Subject(role=context.subject, pensions=pensions)
+            holder = DocumentHolder(
+                names=frozenset({overview.holder_name} if overview.holder_name else ()),
+                birth_dates=frozenset({overview.holder_birth_date} if overview.holder_birth_date else ()),
+            )
         except DocumentInvalid as exc:
             if context.filename is None:
                 raise
@@ -187,7 +193,7 @@ class MijnpensioenoverzichtParser:
             raise DocumentInvalid(
                 self.source, self.document_type, "document", "a readable pension overview", context.filename
             ) from None
-        return ParsedDocument(entry=entry, subject=subject)
+        return ParsedDocument(entry=entry, subject=subject, holder=holder)
 
 
 PARSER = MijnpensioenoverzichtParser()

@@ -3,12 +3,9 @@
 Two stages: ``extract_pages`` turns the PDF into text per page (cheap checks of the raw bytes first, then
 pypdfium2 in a worker process bounded in time and memory), and ``parse_text`` (in ``pdf_text``) reads that
 text into records. The PDF is not the source of truth for the person (BRP is): only ``incomes.relations``
-is returned; the person header is only checked to carry the same name on every page.
-
-A BSN in the document is not by itself a reason to refuse it: the IBL variant carries none, the regular
-download does, and Databrug has the BSN from BRP anyway. A header BSN is only compared with the logged-in
-citizen's (``ParseContext.subject_bsn``), so an upload of someone else's verzekeringsbericht is refused; it is
-never returned or kept.
+is returned; the person header is checked to carry the same name on every page, and its name, birth date and
+BSN (the regular download has one, the IBL variant none) go out as the document's holder, which the binding
+check compares with the logged-in person (``sources.binding``) and nothing keeps.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from databrug.sources.parsing import (
 )
 from databrug.sources.pdf_worker import PdfRefusal, TextLimits, pdf_workers
 from databrug.sources.uwv.pdf_scan import check_raw_pdf
-from databrug.sources.uwv.pdf_text import Fail, invalid, parse_text
+from databrug.sources.uwv.pdf_text import Fail, invalid, parse_text, read_text
 
 __all__ = ["PARSER", "VerzekeringsberichtParser", "extract_pages", "parse_text"]
 
@@ -59,12 +56,8 @@ class VerzekeringsberichtParser:
 
     def parse(self, data: bytes, context: ParseContext) -> ParsedDocument:
         pages = extract_pages(data, filename=context.filename)
-        relations = parse_text(
-            pages,
-            source_ref=source_id(context.subject, "verzekeringsbericht"),
-            fail=invalid(context.filename),
-            subject_bsn=context.subject_bsn,
-        )
+        source_ref = source_id(context.subject, "verzekeringsbericht")
+        relations, holder = read_text(pages, source_ref=source_ref, fail=invalid(context.filename))
         entry = make_entry(
             data=data,
             context=context,
@@ -73,7 +66,8 @@ class VerzekeringsberichtParser:
             media_type=self.media_type,
             parser_version=self.version,
         )
-        return ParsedDocument(entry, Subject(role=context.subject, incomes=Incomes(relations=relations)))
+        subject = Subject(role=context.subject, incomes=Incomes(relations=relations))
+        return ParsedDocument(entry, subject, holder)
 
 
 PARSER = VerzekeringsberichtParser()

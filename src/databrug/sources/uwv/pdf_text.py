@@ -6,8 +6,9 @@ conformance notes on what independent parsers expect of the mijn.uwv.nl download
 - Page frame, on every page and stripped before the body is read: the title "Verzekeringsbericht", the
   salutation "De heer|Mevrouw <naam>" (the same on every page), "Geboortedatum ...", "Datum: <d> <maand>
   <jjjj>" (numeric and ISO forms tolerated), an optional "Burgerservicenummer ..." line (the regular, non-IBL
-  variant carries one; it is only compared with the logged-in citizen's, never returned), a footer holding
-  "VZB-nnn" and "Pagina n van m" (which must match the real page count).
+  variant carries one), a footer holding "VZB-nnn" and "Pagina n van m" (which must match the real page
+  count). The name, birth date and BSN of the header are returned as the document's holder, for the binding
+  check only (``sources.binding``): never as records.
 - Everything before the heading "Loongegevens" is summary text and is ignored.
 - Per employer or benefit payer a block: "Werkgever/Instantie <naam>" (may wrap), "Loonheffingennummer",
   optional "Verzekerde wetten" (comma separated, may wrap), optional "Contractvorm" (may be empty or wrap),
@@ -45,6 +46,7 @@ from pydantic import ValidationError
 from databrug.records import UWV_BENEFIT_PAYROLL_NUMBERS, IncomeRelation, WagePeriod
 from databrug.records.identifiers import normalise_loonheffingennummer
 from databrug.sources.errors import DocumentInvalid
+from databrug.sources.parsing import DocumentHolder
 
 # How many wrapped lines a value may take before the layout counts as broken.
 MAX_NAME_LINES = 4
@@ -85,6 +87,7 @@ _SALUTATION = re.compile(
     r"^(?:De heer/mevrouw|De heer|Mevrouw)\s+(?P<name>.+?)(?:\s+Geboortedatum\b.*)?$", re.IGNORECASE
 )
 _BIRTH = re.compile(r"^Geboortedatum\b", re.IGNORECASE)
+_BIRTH_VALUE = re.compile(r"\bGeboortedatum\b\s*:?\s*(?P<value>.*)$", re.IGNORECASE)
 _CREATED = re.compile(r"^Datum\s*:\s*(?P<value>.*)$", re.IGNORECASE)
 _BSN = re.compile(r"^(?:Burgerservicenummer|BSN)\b\s*:?\s*(?P<value>.*)$", re.IGNORECASE)
 _FOOTER = re.compile(r"\bVZB-\d{3}\b", re.ASCII)
@@ -150,29 +153,30 @@ class Line:
 Fail = Callable[[str, str], NoReturn]
 
 
-def parse_text(
-    pages: Sequence[str],
-    *,
-    source_ref: str,
-    fail: Fail,
-    subject_bsn: str | None = None,
-) -> list[IncomeRelation]:
+def parse_text(pages: Sequence[str], *, source_ref: str, fail: Fail) -> list[IncomeRelation]:
     """Read the extracted text of each page into one ``IncomeRelation`` per employer or benefit payer.
 
     ``fail(location, expected)`` must raise (the parser turns it into ``DocumentInvalid``); it is called
-    for the first thing that does not fit the layout. ``subject_bsn``, when known, must match a BSN the
-    header carries (the regular variant has one): someone else's verzekeringsbericht is refused.
+    for the first thing that does not fit the layout.
     """
+    return read_text(pages, source_ref=source_ref, fail=fail)[0]
+
+
+def read_text(
+    pages: Sequence[str], *, source_ref: str, fail: Fail
+) -> tuple[list[IncomeRelation], DocumentHolder]:
+    """``parse_text``, and whom the page header names (name, birth date, a BSN where the variant has one)."""
     if not pages:
         fail("document", "at least one page")
-    body = _strip_page_frames(pages, fail, subject_bsn)
+    frame = _PageFrame()
+    body = _strip_page_frames(pages, fail, frame)
     section = next((i for i, line in enumerate(body) if _SECTION.match(line.text)), None)
     if section is None:
         fail("document", "the section heading 'Loongegevens'")
     reader = _BlockReader(source_ref, fail)
     for line in body[section + 1 :]:
         reader.feed(line)
-    return reader.finish()
+    return reader.finish(), frame.holder()
 
 
 def invalid(filename: str | None = None) -> Fail:
@@ -196,7 +200,25 @@ def _lines(page_number: int, text: str, fail: Fail) -> Iterator[Line]:
             yield Line(page_number, number, clean)
 
 
-def _strip_page_frames(pages: Sequence[str], fail: Fail, subject_bsn: str | None) -> list[Line]:
+@dataclass
+class _PageFrame:
+    """What the page headers say about whose document it is."""
+
+    names: set[str] = field(default_factory=set)
+    bsns: set[str] = field(default_factory=set)
+    birth_dates: set[date] = field(default_factory=set)
+
+    def birth(self, line: str) -> None:
+        found = _BIRTH_VALUE.search(line)
+        day = _parse_created(found.group("value").strip()) if found else None
+        if day is not None:  # "onbekend", "maart 1980": not a full date, nothing to compare
+            self.birth_dates.add(day)
+
+    def holder(self) -> DocumentHolder:
+        return DocumentHolder(frozenset(self.bsns), frozenset(self.names), frozenset(self.birth_dates))
+
+
+def _strip_page_frames(pages: Sequence[str], fail: Fail, frame: _PageFrame) -> list[Line]:
     """The body lines of all pages; every page must carry the header and the VZB footer.
 
     Requiring the frame on every page is what catches a page whose text could not be read (garbled or
@@ -217,6 +239,8 @@ def _strip_page_frames(pages: Sequence[str], fail: Fail, subject_bsn: str | None
                 first_name = first_name or name
                 if name != first_name:
                     fail(line.where, "the same name in the page header as on the first page")
+                frame.names.add(name)
+                frame.birth(line.text)
                 named = True
                 continue
             created = _CREATED.match(line.text)
@@ -235,13 +259,13 @@ def _strip_page_frames(pages: Sequence[str], fail: Fail, subject_bsn: str | None
                 continue
             bsn = _BSN.match(line.text)
             if bsn:
-                # Compared, never kept: the BSN comes from BRP.
-                if subject_bsn is not None and re.sub(r"[\s.]", "", bsn.group("value")) != subject_bsn:
-                    fail(
-                        line.where, "the verzekeringsbericht of the logged-in citizen (another BSN is in it)"
-                    )
+                # Compared by the binding check, never kept: the BSN comes from BRP.
+                frame.bsns.add(re.sub(r"[\s.]", "", bsn.group("value")))
                 continue
-            if numbering or _TITLE.match(line.text) or _BIRTH.match(line.text):
+            if _BIRTH.match(line.text):
+                frame.birth(line.text)
+                continue
+            if numbering or _TITLE.match(line.text):
                 continue
             body.append(line)
         if len(body) > page_start:

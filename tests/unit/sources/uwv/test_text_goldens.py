@@ -8,6 +8,7 @@ written by hand from the text. ``invalid/*.txt`` must be refused at the place ``
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ import pytest
 
 from databrug.records import IncomeRelation
 from databrug.sources.errors import DocumentInvalid
-from databrug.sources.uwv.pdf_text import invalid, parse_text
+from databrug.sources.parsing import DocumentHolder
+from databrug.sources.uwv.pdf_text import invalid, parse_text, read_text
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "uwv" / "text"
 REF = "src-applicant-verzekeringsbericht"
@@ -115,12 +117,21 @@ def test_a_line_longer_than_the_limit_is_refused() -> None:
     assert caught.value.location == "page 1, line 3"
 
 
-def test_a_header_bsn_must_be_the_logged_in_citizens() -> None:
+def test_the_page_header_names_the_holder_for_the_binding_check() -> None:
+    """Name, full birth date and BSN of the header go out beside the relations (compared, never records)."""
     pages = pages_of(GOLDEN / "regular-variant-with-bsn.txt")
-    own = parse_text(pages, source_ref=REF, fail=invalid(), subject_bsn="999990019")
-    assert [r.model_dump(mode="json") for r in own] == expected_relations("regular-variant-with-bsn")
-    with pytest.raises(DocumentInvalid) as caught:
-        parse_text(pages, source_ref=REF, fail=invalid(), subject_bsn="999990020")
-    assert caught.value.location == "page 1, line 3"
-    assert "logged-in citizen" in caught.value.expected
-    assert "999990019" not in str(caught.value)
+    relations, holder = read_text(pages, source_ref=REF, fail=invalid())
+    assert [r.model_dump(mode="json") for r in relations] == expected_relations("regular-variant-with-bsn")
+    assert holder == DocumentHolder(
+        bsns=frozenset({"999990019"}),
+        names=frozenset({"A. Jansen"}),
+        birth_dates=frozenset({date(1980, 2, 1)}),
+    )
+    assert "999990019" not in json.dumps([r.model_dump(mode="json") for r in relations])
+
+
+def test_an_unknown_birth_date_is_no_birth_date() -> None:
+    _, holder = read_text(pages_of(GOLDEN / "no-income.txt"), source_ref=REF, fail=invalid())
+    assert holder.names
+    assert not holder.bsns
+    assert holder.birth_dates == frozenset()
