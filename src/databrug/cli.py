@@ -204,6 +204,8 @@ def _providers_action(args: argparse.Namespace) -> int:
             webhook_url=args.webhook_url,
             partner=args.partner,
             want_documents=args.documents,
+            support_email=args.support_email,
+            support_phone=args.support_phone,
         )
         registry.save(path, broker_secret)
         print(f"client_id:      {args.id}\nclient_secret:  {secret}")
@@ -351,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     providers.add_argument("--jwks", help="file with the provider's PUBLIC encryption keys (JWKS)")
     providers.add_argument("--partner", choices=["required", "optional", "off"], default="optional")
     providers.add_argument("--documents", action="store_true", help="include the original documents")
+    providers.add_argument("--support-email", default=None, help="support e-mail shown on every citizen page")
+    providers.add_argument("--support-phone", default=None, help="support phone number shown beside it")
     providers.set_defaults(handler=_cmd_providers)
 
     demo = commands.add_parser(

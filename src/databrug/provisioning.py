@@ -29,6 +29,7 @@ def register(
     partner: PartnerMode = "optional",
     want_documents: bool = False,
     support_email: str | None = None,
+    support_phone: str | None = None,
 ) -> tuple[ProviderRegistration, str, str | None]:
     """Add or replace a provider; returns it with its new API secret and webhook secret (shown once; None
     for a provider without webhooks, which has no use for one).
@@ -46,7 +47,7 @@ def register(
         partner=partner,
         want_documents=want_documents,
         credentials=[credential],
-        support={"email": support_email} if support_email else {},
+        support={key: value for key, value in (("email", support_email), ("phone", support_phone)) if value},
     )
     registry.put(provider)
     return provider, secret, webhook_secret
@@ -90,6 +91,7 @@ def provision_robot(settings: Settings, credentials_file: Path) -> None:
         public_jwks=keys.public_jwks,
         partner="optional",
         support_email="support@robot.invalid",
+        support_phone="020 123 4567",
     )
     registry.save(settings.providers_file, configured_broker_secret(settings))
     write_private(
@@ -123,12 +125,13 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
         registry,
         DEMO_PROVIDER,
         "Gezondverzekerd (demo)",
-        return_url=f"{provider_url}/",
+        return_url=f"{provider_url}/aanvraag/{{reference}}",
         public_jwks=public_jwks,
         webhook_url=f"{provider_url}/webhooks/databrug",
         partner="optional",
         want_documents=True,
         support_email="support@gezondverzekerd.invalid",
+        support_phone="088 123 4567",
     )
     registry.save(settings.providers_file, broker_secret)
     write_private(

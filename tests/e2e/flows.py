@@ -117,7 +117,7 @@ def review_and_consent(phone: Page, roles: list[str], shots: Shots, check: bool 
     expect(phone).to_have_url(re.compile(r"/app/review$"))
     shots.take(phone, "phone-review")  # the four groups with their counts, closed
     for group in ("personen", "inkomens", "pensioenen", "bezittingen"):
-        phone.get_by_test_id(f"group-{group}").locator("summary").click()
+        phone.get_by_test_id(f"group-{group}").locator("xpath=./summary").click()  # not a line's own
         expect(phone.get_by_test_id(f"group-{group}")).to_have_attribute("open", "")
     if check:
         assert_accessible(phone, "review (groups open)")

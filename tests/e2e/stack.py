@@ -37,6 +37,9 @@ BRAND_COLOUR = "#0b5d4b"  # the provider's own colour (dark green; white text on
 T = TypeVar("T")
 
 
+SUPPORT_PHONE = "030 123 4567"
+
+
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -117,10 +120,11 @@ def start_stack(workdir: Path) -> Stack:
         registry,
         PROVIDER_ID,
         PROVIDER_NAME,
-        return_url=f"{settings.broker_url()}/",
+        return_url=f"{settings.broker_url()}/?case={{reference}}",  # where "back to the provider" leads
         public_jwks=keys.public_jwks,
         partner="optional",
         support_email="klantenservice@woonstichting.invalid",
+        support_phone=SUPPORT_PHONE,
     )
     required = [s for s in provider.required_sources if s != OPTIONAL_SOURCE]
     branding = Branding(primary_colour=BRAND_COLOUR, accent_colour="#f0b400")

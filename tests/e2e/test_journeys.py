@@ -70,6 +70,7 @@ def test_single_person_journey(
     # the computer follows by itself and ends with the way back to the provider
     expect(desktop.get_by_test_id("finished")).to_be_visible(timeout=10_000)
     expect(desktop.get_by_test_id("return")).to_contain_text(PROVIDER_NAME)
+    expect(desktop.get_by_test_id("return")).to_have_attribute("href", re.compile(r"/?case=e2e-single$"))
     shots.take(desktop, "computer-done")
     assert_accessible(desktop, "computer done")
     _delivered(stack, created.id, {"applicant"})
@@ -107,14 +108,14 @@ def test_phone_only_journey(stack: Stack, phone: Page, shots: Shots) -> None:
     with stack.provider() as provider:
         created = provider.create_session(reference="e2e-phone-only")
     phone.goto(created.citizen_url)
-    expect(phone).to_have_url(re.compile(r"/c/info$"))
-    shots.take(phone, "phone-info")
-    assert_accessible(phone, "info on a phone")
+    # the app's own start: no info, checklist, install or QR page (tests/e2e/test_phone_frame.py has more)
+    expect(phone).to_have_url(re.compile(r"/c/phone$"))
+    shots.take(phone, "phone-start")
+    assert_accessible(phone, "start on a phone")
+    phone.get_by_test_id("use-computer").click()  # the computer's pages lead to the phone start too
     phone.get_by_test_id("start").click()
     phone.get_by_test_id("next").click()
     expect(phone.get_by_test_id("phone-start")).to_be_visible()
-    shots.take(phone, "phone-install")
-    assert_accessible(phone, "install on a phone")
     phone.get_by_test_id("phone-start").click()
     expect(phone).to_have_url(re.compile(r"/app/sources$"))
     flows.digid_login(phone, stack.sandbox_url, persona.applicant)

@@ -15,7 +15,7 @@ from databrug.registrations.credentials import read_basic_credentials
 from databrug.sessions.errors import SessionError, SessionKeyInvalid, TokenInvalid
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.model import SessionRecord, SourceStatus
-from databrug.sessions.pairing import QR_ERROR, display_short_code
+from databrug.sessions.pairing import QR_ERROR, current_pairing_tag, display_short_code
 from databrug.sessions.service import AppSession
 from databrug.sessions.state import SessionState, is_final
 from databrug.sessions.tokens import AppToken, PageToken
@@ -37,6 +37,7 @@ __all__ = [
     "SourceStatus",
     "TokenInvalid",
     "consent_statement",
+    "current_pairing_tag",
     "display_short_code",
     "is_final",
     "read_basic_credentials",

@@ -28,6 +28,7 @@ from databrug.delivery.receipts import DeletionReason, DeletionReceipt, sign_rec
 from databrug.delivery.webhooks import WebhookSender
 from databrug.records import Document, ProviderRef, Role, SourceEntry, Subject
 from databrug.records.consent import ConsentAuthentication
+from databrug.records.package import PartnerAbsence
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.model import SessionRecord
 from databrug.sessions.service import AppSession, SessionService
@@ -110,7 +111,10 @@ class Handover:
         nothing recorded): the record says how, and the SDK checks it."""
         provider = registered(self._registry, app.record.provider_id)
         ref = ProviderRef(id=provider.id, name=provider.display_name)
-        roles: list[Role] = [r for r in ("applicant", "partner") if r in app.record.subjects]
+        subjects_in = app.record.subjects  # a partner who never logged in (went on without them) has no data
+        roles: list[Role] = [
+            r for r in ("applicant", "partner") if r in subjects_in and subjects_in[r].authenticated_at
+        ]
         now = self._sessions.clock.now()
         for role in consenting:
             if role in roles and not login_is_fresh(app.record, role, now):
@@ -138,10 +142,13 @@ class Handover:
             documents,
             include_documents=provider.want_documents,
             package_id=package_id_for(app.session_id),
+            partner_absent=PartnerAbsence(reason=app.record.partner_absent)
+            if app.record.partner_absent and "partner" not in roles
+            else None,
         )
         sealed = await asyncio.to_thread(seal_package, package, provider.encryption_jwks)
         record = await self._sessions.deliver(app, roles, sealed.compact.encode("ascii"))
-        receipt = consent_receipt(app.session_id, package, now)
+        receipt = consent_receipt(app.session_id, package, now, sealed.ciphertext_sha256)
         await self._announce_package(record, package.package_id, sealed)
         del package, subjects  # the plaintext goes out of scope here; only the JWE remains
         await self._vault.save_receipt(app, key, receipt)
@@ -157,9 +164,12 @@ class Handover:
         await self._webhooks.enqueue(provider.id, provider.webhook_url, event, expires_at)
 
     async def acknowledge(self, session_id: str, provider_id: str) -> str:
-        """The provider has the package: delete the ciphertext and return a signed deletion receipt."""
+        """The provider has the package: delete the ciphertext and return a signed deletion receipt, which
+        the citizen's receipt page shows as well (kept beside the consent receipt, see ``Vault``)."""
         ciphertext = await self._sessions.load_package(session_id, provider_id)
         if ciphertext is None:
             raise BrokerError("package_not_ready", "there is no package to acknowledge")
         record = await self._sessions.acknowledge(session_id, provider_id)
-        return await self._deletions(record, "acknowledged", hashlib.sha256(ciphertext).hexdigest())
+        signed = await self._deletions(record, "acknowledged", hashlib.sha256(ciphertext).hexdigest())
+        await self._vault.save_deletion_receipt(session_id, signed)
+        return signed

@@ -1,5 +1,5 @@
-"""Reviewing: what was collected, merged per person; whether a partner is needed and who it must be; the
-review model the citizen checks before consent, grouped as the app shows it, with counts."""
+"""Reviewing: what was collected, merged per person; whether a partner is needed and who it must be. The
+review's lines the citizen checks before consent are built in ``review_summary``."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ PARTNER_SOURCES: tuple[SourceName, ...] = ("mijnoverheid", "belastingdienst")
 """The sources ``expected_partner_bsn`` reads: BRP marriages and partnerships, the fiscal partner (in this
 order: the BRP's partner comes first)."""
 
-GroupKey = Literal["personen", "inkomens", "pensioenen", "bezittingen"]
-GROUP_ORDER: tuple[GroupKey, ...] = ("personen", "inkomens", "pensioenen", "bezittingen")
 NextStep = Literal["partner", "review"]
 
 
@@ -78,44 +76,6 @@ def index_of(role: Role, source: SourceName, collected: Collected) -> SourceInde
     if role == "applicant" and source in PARTNER_SOURCES:
         partner_bsn = expected_partner_bsn(merge_documents(role, collected.documents)[0])
     return SourceIndex(frozenset(d.entry.origin for d in collected.documents), partner_bsn)
-
-
-@dataclass(frozen=True)
-class ReviewGroup:
-    key: GroupKey
-    count: int
-    # The records of this group, per subject role, as JSON-ready dicts (shown only to the citizen's own app).
-    items: dict[str, list[dict[str, object]]]
-
-
-def _dump(records: list[object]) -> list[dict[str, object]]:
-    return [r.model_dump(mode="json", exclude_defaults=True) for r in records]  # type: ignore[attr-defined]
-
-
-def review_groups(subjects: list[Subject]) -> list[ReviewGroup]:
-    groups: dict[GroupKey, dict[str, list[dict[str, object]]]] = {key: {} for key in GROUP_ORDER}
-    for subject in subjects:
-        role = subject.role
-        groups["personen"][role] = _dump([subject.person] if subject.person else [])
-        groups["inkomens"][role] = _dump(
-            [*subject.incomes.relations, *subject.incomes.tax_years, *subject.incomes.allowances]
-        )
-        pensions: list[object] = [subject.pensions.state_pension] if subject.pensions.state_pension else []
-        groups["pensioenen"][role] = _dump(
-            [*pensions, *subject.pensions.schemes, *subject.pensions.survivor_pensions]
-        )
-        groups["bezittingen"][role] = _dump(
-            [
-                *subject.assets.homes,
-                *subject.assets.mortgages,
-                *subject.assets.vehicles,
-                *subject.assets.bank_balances,
-            ]
-        )
-    return [
-        ReviewGroup(key=key, count=sum(len(items) for items in groups[key].values()), items=groups[key])
-        for key in GROUP_ORDER
-    ]
 
 
 @dataclass(frozen=True)
@@ -218,12 +178,12 @@ class Reviewing:
                 raise BrokerError("partner_mismatch", "this DigiD login is not the partner found in the data")
 
     async def finish_sources(self, app: AppSession, key: bytes, applicant_step: bool) -> NextStep:
-        """The person is done with their sources: on to the partner (when the provider requires one, or may
-        want one and the data names one), or to the review."""
+        """The person is done with their sources: on to the partner (when the provider requires one or said
+        at creation that one is expected, or may want one and the data names one), or to the review."""
         record = app.record
         if applicant_step:
-            needs_partner = record.partner_mode == "required" or (
-                record.partner_mode == "optional" and await self.expected_partner(app, key) is not None
+            needs_partner = record.partner_mode != "off" and (
+                record.partner_expected or await self.expected_partner(app, key) is not None
             )
             if needs_partner:
                 await self._sessions.require_partner(app)

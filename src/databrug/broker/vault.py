@@ -13,25 +13,37 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from databrug.consent import ConsentReceipt
+from databrug.consent.receipt import RECEIPT_GROUPS as RECEIPT_GROUPS
+from databrug.consent.receipt_pdf import Deletion as Deletion
+from databrug.consent.receipt_pdf import dutch_time as dutch_time
+from databrug.consent.receipt_pdf import receipt_pdf as receipt_pdf
+from databrug.delivery.receipts import verify_receipt
 from databrug.records import Role, SourceEntry, SourceName, Subject
 from databrug.sessions.errors import SessionError
 from databrug.sessions.sealing import (
+    SealedBytes,
     decode_session_key,
     encode_session_key,
     new_session_key,
     open_sealed,
     seal,
 )
-from databrug.sessions.service import AppSession, SessionService
+from databrug.sessions.service import RECEIPTS, AppSession, SessionService
 from databrug.sources.parsing import ParsedDocument
 
-RECEIPT_BLOB = "receipt"
+# RECEIPT_GROUPS, Deletion, dutch_time and receipt_pdf are imported above for web/, which reaches the
+# consent layer only through the broker.
+RECEIPT_BLOB = RECEIPTS
+DELETION_RECEIPT_BLOB = f"{RECEIPTS}/deletion"
+"""The signed deletion receipt, kept as signed: ids, a digest and a time, the facts the session record
+holds too. Not sealed under the session key: the provider acknowledges while the phone (the key) is away."""
 _INDEX_PREFIX = "data/"
 """Under the sessions' data prefix on purpose: the index is dropped with the records when the package is
 stored or the session ends (``SessionService._drop_blobs``)."""
@@ -165,6 +177,19 @@ class Vault:
         """The consent receipt as JSON, while the session keeps it."""
         sealed = await self._sessions.store.get_blob(app.session_id, RECEIPT_BLOB)
         return None if sealed is None else open_sealed(key, app.session_id, RECEIPT_BLOB, sealed)
+
+    async def save_deletion_receipt(self, session_id: str, signed: str) -> None:
+        await self._sessions.store.put_blob(session_id, DELETION_RECEIPT_BLOB, SealedBytes(signed.encode()))
+
+    async def load_deletion_receipt(self, app: AppSession, jwks: Mapping[str, Any]) -> Deletion | None:
+        """The deletion receipt once the provider acknowledged, while the session keeps it; its signature
+        checked against the broker's own keys (``jwks``) like anyone else would."""
+        blob = await self._sessions.store.get_blob(app.session_id, DELETION_RECEIPT_BLOB)
+        if blob is None:
+            return None
+        signed = bytes(blob).decode("ascii")
+        facts = verify_receipt(signed, jwks)
+        return Deletion(facts.deleted_at, facts.ciphertext_sha256, signed)
 
 
 def new_session_key_text() -> str:

@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from databrug.consent.records import canonical_json, statement_digest
 from databrug.consent.statements import Language, catalogue, sources_used
-from databrug.records import ConsentRecord, DataPackage, DocumentType, Role, SourceName
+from databrug.records import ConsentRecord, DataPackage, DocumentType, Role, SourceName, Subject
 
 Digest = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+ReceiptGroup = Literal["personen", "inkomens", "pensioenen", "bezittingen"]
+RECEIPT_GROUPS: tuple[ReceiptGroup, ...] = ("personen", "inkomens", "pensioenen", "bezittingen")
 
 
 class _Frozen(BaseModel):
@@ -35,6 +37,8 @@ class ReceiptConsent(_Frozen):
     sources: list[SourceName]
     statement_digest: Digest
     data_digest: Digest
+    counts: dict[ReceiptGroup, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    """How many records of each of the review's four groups this person sent: numbers, never the records."""
 
 
 class ConsentReceipt(_Frozen):
@@ -78,6 +82,7 @@ class ConsentReceipt(_Frozen):
                 "",
                 f"{labels[consent.subject]}:",
                 f"  {labels['given_at']}: {_when(consent.given_at)}",
+                *(f"  {labels[group]}: {count}" for group, count in consent.counts.items()),
                 f"  {labels['language']}: {consent.language}",
                 f"  {labels['statement_digest']}: {consent.statement_digest}",
                 f"  {labels['data_digest']}: {consent.data_digest}",
@@ -102,6 +107,10 @@ _TEXT: dict[Language, dict[str, str]] = {
         "applicant": "Aanvrager",
         "partner": "Partner",
         "given_at": "Toestemming gegeven op",
+        "personen": "Personen",
+        "inkomens": "Inkomens",
+        "pensioenen": "Pensioenen",
+        "bezittingen": "Bezittingen",
         "language": "Taal van de tekst",
         "statement_digest": "Vingerafdruk van de tekst",
         "data_digest": "Vingerafdruk van de gegevens",
@@ -118,6 +127,10 @@ _TEXT: dict[Language, dict[str, str]] = {
         "applicant": "Applicant",
         "partner": "Partner",
         "given_at": "Consent given at",
+        "personen": "People",
+        "inkomens": "Incomes",
+        "pensioenen": "Pensions",
+        "bezittingen": "Assets",
         "language": "Language of the text",
         "statement_digest": "Fingerprint of the text",
         "data_digest": "Fingerprint of the data",
@@ -144,11 +157,30 @@ def consent_receipt(
             ReceiptSource(source=source, document_types=docs)
             for source, docs in sources_used(package.sources).items()
         ],
-        consents=[_receipt_consent(c) for c in package.consents],
+        consents=[
+            _receipt_consent(c, next((s for s in package.subjects if s.role == c.subject), None))
+            for c in package.consents
+        ],
     )
 
 
-def _receipt_consent(consent: ConsentRecord) -> ReceiptConsent:
+def group_counts(subject: Subject) -> dict[ReceiptGroup, int]:
+    """Records per group of the review (Personen, Inkomens, Pensioenen, Bezittingen) for one person."""
+    incomes, pensions, assets = subject.incomes, subject.pensions, subject.assets
+    return {
+        "personen": 1 if subject.person else 0,
+        "inkomens": len(incomes.relations) + len(incomes.tax_years) + len(incomes.allowances),
+        "pensioenen": (1 if pensions.state_pension else 0)
+        + len(pensions.schemes)
+        + len(pensions.survivor_pensions),
+        "bezittingen": len(assets.homes)
+        + len(assets.mortgages)
+        + len(assets.vehicles)
+        + len(assets.bank_balances),
+    }
+
+
+def _receipt_consent(consent: ConsentRecord, subject: Subject | None) -> ReceiptConsent:
     return ReceiptConsent(
         subject=consent.subject,
         given_at=consent.given_at,
@@ -156,4 +188,5 @@ def _receipt_consent(consent: ConsentRecord) -> ReceiptConsent:
         sources=consent.sources,
         statement_digest=statement_digest(consent.statement),
         data_digest=consent.data_digest,
+        counts=group_counts(subject) if subject is not None else {},
     )

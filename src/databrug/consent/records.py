@@ -100,7 +100,9 @@ def make_consent(
         )
     return ConsentRecord(
         subject=subject.role,
-        statement=consent_statement(provider.name, mine, language),
+        statement=consent_statement(
+            provider.name, mine, language, subject.person.name if subject.person else None
+        ),
         language=language,
         given_at=given_at,
         provider_id=provider.id,

@@ -1,8 +1,10 @@
 """The exact consent statement shown to a citizen, in Dutch and English (docs/design.md §3 rule 6).
 
 The texts live in ``statements.yaml`` beside this module (packaged data), not in code: one place to review
-what citizens agree to. A statement names the provider (its registered display name) and the sources actually
-used, in human names with the documents taken from each, e.g. "MijnOverheid (BRP, WOZ, voertuigen)".
+what citizens agree to. A statement names the person who agrees (initials and surname from their BRP record,
+as the Ockto journey did: "Ik, A. Jansen, geef …"; their role when there is no BRP record), the provider (its
+registered display name) and the sources actually used, in human names with the documents taken from each,
+e.g. "MijnOverheid (BRP, WOZ, voertuigen)".
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, Literal, get_args
 
 import yaml
 
-from databrug.records import SOURCE_NAMES, DocumentType, SourceEntry, SourceName
+from databrug.records import SOURCE_NAMES, DocumentType, PersonName, Role, SourceEntry, SourceName
 
 Language = Literal["nl", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
@@ -41,6 +43,7 @@ class StatementCatalogue:
     statement: Mapping[Language, str]
     list_words: Mapping[Language, tuple[str, str]]
     sources: Mapping[SourceName, _SourceNames]
+    roles: Mapping[Role, Mapping[Language, str]]
 
     def describe_source(
         self, source: SourceName, documents: Iterable[DocumentType], language: Language
@@ -83,7 +86,7 @@ def parse_catalogue(data: Any) -> StatementCatalogue:
     """Check and convert the YAML document; every source and both languages must be present."""
     statement = _texts(_require(data, "statement", "the top level"), "statement")
     for language, text in statement.items():
-        for placeholder in ("{provider}", "{sources}"):
+        for placeholder in ("{person}", "{provider}", "{sources}"):
             if placeholder not in text:
                 raise StatementCatalogueInvalid(f"{_DATA_FILE}: statement.{language} lacks {placeholder}")
     list_words: dict[Language, tuple[str, str]] = {}
@@ -104,11 +107,16 @@ def parse_catalogue(data: Any) -> StatementCatalogue:
             name=_texts(_require(raw, "name", f"sources.{source}"), f"sources.{source}.name"),
             documents=documents,
         )
+    raw_roles = _require(data, "roles", "the top level")
+    roles: dict[Role, Mapping[Language, str]] = {
+        role: _texts(_require(raw_roles, role, "roles"), f"roles.{role}") for role in ("applicant", "partner")
+    }
     return StatementCatalogue(
         version=str(_require(data, "version", "the top level")),
         statement=statement,
         list_words=list_words,
         sources=sources,
+        roles=roles,
     )
 
 
@@ -129,11 +137,30 @@ def sources_used(entries: Iterable[SourceEntry]) -> dict[SourceName, list[Docume
     return {source: used[source] for source in SOURCE_NAMES if source in used}
 
 
-def consent_statement(provider_name: str, entries: Iterable[SourceEntry], language: Language) -> str:
-    """The exact text a subject agrees to, naming the provider and the sources behind ``entries``."""
+def signing_name(name: PersonName) -> str:
+    """Initials and surname as a person signs, e.g. "A.M. van der Berg": the BRP's initials, else the first
+    letters of the given names; the surname alone when the record has neither."""
+    initials = (name.initials or "").strip()
+    if not initials and name.given_names:
+        initials = "".join(f"{given[0]}." for given in name.given_names.split())
+    return " ".join(part for part in (initials, name.prefix or "", name.surname) if part)
+
+
+def consent_statement(
+    provider_name: str, entries: Iterable[SourceEntry], language: Language, name: PersonName | None = None
+) -> str:
+    """The exact text a subject agrees to, naming the person (``name``, from their BRP record; else their
+    role), the provider and the sources behind ``entries`` (all of one subject)."""
     names = catalogue()
-    used = sources_used(entries)
+    listed = list(entries)
+    roles = {entry.subject for entry in listed}
+    if len(roles) > 1:
+        raise ValueError("a consent statement is one person's: entries of two subjects were given")
+    used = sources_used(listed)
     if not used:
         raise ValueError("a consent statement needs at least one source")
+    person = signing_name(name) if name is not None else names.roles[roles.pop()][language]
     described = [names.describe_source(source, docs, language) for source, docs in used.items()]
-    return names.statement[language].format(provider=provider_name, sources=names.join(described, language))
+    return names.statement[language].format(
+        person=person, provider=provider_name, sources=names.join(described, language)
+    )

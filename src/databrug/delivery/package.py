@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from databrug.consent import canonical_json, consent_matches
 from databrug.delivery.errors import ConsentMissing
 from databrug.records import ConsentRecord, DataPackage, Document, ProviderRef, SourceEntry, Subject
+from databrug.records.package import PartnerAbsence
 
 PACKAGE_MEDIA_TYPE = "application/vnd.databrug.package+json"
 
@@ -34,8 +35,10 @@ def build_package(
     *,
     package_id: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    partner_absent: PartnerAbsence | None = None,
 ) -> DataPackage:
-    """The package for ``provider``; refuses a subject without a matching consent.
+    """The package for ``provider``; refuses a subject without a matching consent. ``partner_absent``: the
+    app asked for the partner and the citizen went on without them, and why.
 
     ``sources`` may list more entries than the subjects use (e.g. a document that yielded nothing); only the
     entries of the packaged subjects' roles are kept. ``documents`` are dropped unless ``include_documents``.
@@ -63,6 +66,7 @@ def build_package(
         sources=kept_entries,
         consents=[by_role[s.role] for s in subjects],
         documents=kept_documents,
+        partner_absent=partner_absent,
     )
 
 

@@ -141,7 +141,12 @@ class CaseService:
                     with self.client() as client:
                         if case.session_id:
                             self._cancel_quietly(client, case.session_id)
-                        created = client.create_session(reference=case.id, invitee_email=case.email)
+                        created = client.create_session(
+                            reference=case.id,
+                            invitee_email=case.email,
+                            language=case.language,
+                            partner_expected=case.partner_declared,
+                        )
                 except DatabrugError as error:
                     log.warning("session not created case=%s code=%s", case_id, error.code)
                     return False

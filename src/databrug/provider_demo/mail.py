@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from zoneinfo import ZoneInfo
@@ -13,6 +13,13 @@ from databrug.provider_demo.config import ProviderSettings
 from databrug.provider_demo.email_address import checked_email
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def dutch_time(value: datetime) -> str:
+    """A moment as Dutch clocks show it, in the e-mail and the back office alike. A time without a zone (as
+    the database gives them back) is UTC, as it was stored, not the server's local time."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ def invitation_message(invitation: Invitation, sender: str) -> EmailMessage:
     if to is None:
         raise MailError("the recipient is not a valid e-mail address; nothing was sent")
     subject, body = _TEXT.get(invitation.language, _TEXT["nl"])
-    expires = invitation.expires_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
+    expires = dutch_time(invitation.expires_at)
     values = {
         "name": invitation.name,
         "municipality": invitation.municipality,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,6 +36,50 @@ def municipalities() -> tuple[Municipality, ...]:
 @cache
 def by_code() -> dict[str, Municipality]:
     return {m.code: m for m in municipalities()}
+
+
+# The names people use where the official one differs (CBS lists the official names only).
+ALIASES: dict[str, str] = {
+    "den haag": "GM0518",
+    "the hague": "GM0518",
+    "den bosch": "GM0796",
+    "nuenen": "GM0820",
+}
+MAX_SUGGESTIONS = 10
+_NOT_LETTERS = re.compile(r"[^a-z0-9]")
+
+
+def search_key(text: str) -> str:
+    """A name as compared: case, diacritics, apostrophes, hyphens and spaces ignored ('s-Gravenhage,
+    s Gravenhage and sgravenhage are one key; Súdwest-Fryslân matches sudwest fryslan)."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    return _NOT_LETTERS.sub("", bare)
+
+
+@cache
+def _keys() -> tuple[tuple[str, Municipality], ...]:
+    found = by_code()
+    names = [(search_key(m.name), m) for m in municipalities()]
+    return (*names, *((search_key(alias), found[code]) for alias, code in ALIASES.items()))
+
+
+def find_municipalities(text: str) -> list[Municipality]:
+    """The municipalities ``text`` names: the one whose name, alias or code it is, else those whose name or
+    alias begins with it, else those containing it (official order, each once)."""
+    key = search_key(text)
+    if not key:
+        return []
+    code = by_code().get(text.strip().upper())
+    if code is not None:
+        return [code]
+    for matches in (
+        [m for k, m in _keys() if k == key],
+        [m for k, m in _keys() if k.startswith(key)],
+        [m for k, m in _keys() if key in k],
+    ):
+        if matches:
+            return list(dict.fromkeys(matches))
+    return []
 
 
 # Seeded examples from public municipality pages (see docs/provider.md); every other municipality uses the

@@ -16,6 +16,17 @@ from databrug.records.provenance import Role, SourceEntry
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
+PartnerAbsentReason = Literal["no_digid", "no_sms_check", "not_present", "skipped", "other"]
+"""Why the app went on without the partner it asked for, as the citizen chose it: the partner has no DigiD,
+no DigiD with SMS check, is not there now, another reason, or (an optional partner) was skipped."""
+PARTNER_ABSENT_REASONS: tuple[PartnerAbsentReason, ...] = (
+    "no_digid",
+    "no_sms_check",
+    "not_present",
+    "other",
+    "skipped",
+)
+
 
 class Subject(Record):
     role: Role
@@ -60,6 +71,12 @@ class Document(Record):
     content_base64: str
 
 
+class PartnerAbsence(Record):
+    """The app asked for the partner, and the citizen went on without them: a code, never free text."""
+
+    reason: PartnerAbsentReason
+
+
 class DataPackage(Record):
     package_id: Annotated[str, Field(pattern=r"^pkg_[0-9A-Za-z_-]{16,64}$")]
     schema_version: Literal["1.0"] = SCHEMA_VERSION
@@ -70,6 +87,12 @@ class DataPackage(Record):
     sources: list[SourceEntry] = Field(default_factory=list)
     consents: list[ConsentRecord] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
+    # Left out when unset, so a package without it reads exactly as before the field existed.
+    partner_absent: PartnerAbsence | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Set when the app asked for the partner and the citizen went on without them, and why",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> DataPackage:
@@ -78,6 +101,8 @@ class DataPackage(Record):
             raise ValueError("each role (applicant, partner) appears at most once")
         if "applicant" not in roles:
             raise ValueError("a package needs the applicant")
+        if self.partner_absent is not None and "partner" in roles:
+            raise ValueError("a package with the partner's data cannot say the partner was absent")
         ids = [s.id for s in self.sources]
         if len(set(ids)) != len(ids):
             raise ValueError("sources[] ids must be unique")

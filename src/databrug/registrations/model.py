@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from databrug.records import SOURCE_NAMES, SourceName
 
 PartnerMode = Literal["required", "optional", "off"]
+REFERENCE_PLACEHOLDER = "{reference}"
+"""In a registration's ``return_url``: replaced by the session's reference (``return_url_for``)."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -99,7 +101,11 @@ class ProviderRegistration(BaseModel):
     @field_validator("return_url")
     @classmethod
     def _return_url_is_safe(cls, value: str) -> str:
-        return checked_url(value, what="return_url", fragment=True)
+        # the placeholder is checked as the text it becomes; in the path or query only, never the host
+        checked_url(value.replace(REFERENCE_PLACEHOLDER, "ref"), what="return_url", fragment=True)
+        if REFERENCE_PLACEHOLDER in urlsplit(value).netloc:
+            raise ValueError(f"return_url may carry {REFERENCE_PLACEHOLDER} in its path or query only")
+        return value
 
     @field_validator("webhook_url")
     @classmethod
@@ -118,6 +124,11 @@ class ProviderRegistration(BaseModel):
             if "d" in key:
                 raise ValueError("encryption_jwks must hold public keys only")
         return value
+
+    def return_url_for(self, reference: str) -> str:
+        """Where "back to the provider" leads for one application: ``{reference}`` in ``return_url`` becomes
+        the provider's own reference for the session (URL-encoded; the reference is never personal)."""
+        return self.return_url.replace(REFERENCE_PLACEHOLDER, quote(reference, safe=""))
 
     def sources(self) -> list[SourceName]:
         return [s for s in SOURCE_NAMES if s in self.required_sources or s in self.optional_sources]

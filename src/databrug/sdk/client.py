@@ -211,8 +211,18 @@ class _Credentials:
         self.token, self.valid_until = None, 0.0
 
 
-def _session_body(reference: str, invitee_email: str | None, sources: list[str] | None) -> dict[str, Any]:
+def _session_body(
+    reference: str,
+    invitee_email: str | None,
+    sources: list[str] | None,
+    language: str | None = None,
+    partner_expected: bool = False,
+) -> dict[str, Any]:
     body: dict[str, Any] = {"reference": reference}
+    if partner_expected:
+        body["partner_expected"] = True
+    if language is not None:
+        body["language"] = language
     if invitee_email is not None:
         body["invitee_email"] = invitee_email
     if sources is not None:
@@ -290,9 +300,18 @@ class DatabrugClient:
         return response
 
     def create_session(
-        self, reference: str, invitee_email: str | None = None, sources: list[str] | None = None
+        self,
+        reference: str,
+        invitee_email: str | None = None,
+        sources: list[str] | None = None,
+        *,
+        language: str | None = None,
+        partner_expected: bool = False,
     ) -> CreatedSession:
-        body = _session_body(reference, invitee_email, sources)
+        """``language`` ("nl" or "en"): the citizen's, for the broker's pages when the browser has no choice.
+        ``partner_expected``: the applicant declared a partner, so the app asks for them even when the
+        government data name none."""
+        body = _session_body(reference, invitee_email, sources, language, partner_expected)
         return _model(CreatedSession, self._call("POST", f"{API}/sessions", json=body))
 
     def get_session(self, session_id: str) -> SessionStatus:
@@ -412,9 +431,15 @@ class AsyncDatabrugClient:
         return response
 
     async def create_session(
-        self, reference: str, invitee_email: str | None = None, sources: list[str] | None = None
+        self,
+        reference: str,
+        invitee_email: str | None = None,
+        sources: list[str] | None = None,
+        *,
+        language: str | None = None,
+        partner_expected: bool = False,
     ) -> CreatedSession:
-        body = _session_body(reference, invitee_email, sources)
+        body = _session_body(reference, invitee_email, sources, language, partner_expected)
         return _model(CreatedSession, await self._call("POST", f"{API}/sessions", json=body))
 
     async def get_session(self, session_id: str) -> SessionStatus:

@@ -10,10 +10,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from databrug.records import Role, SourceName
+from databrug.records.package import PartnerAbsentReason
 from databrug.sessions.state import SessionState
 from databrug.sessions.tokens import SessionId, TokenHash
 
 PartnerMode = Literal["required", "optional", "off"]
+CitizenLanguage = Literal["nl", "en"]
 
 
 class SourceStatus(StrEnum):
@@ -85,6 +87,12 @@ class SessionRecord(_Model):
     sources: list[SourceName]
     partner_mode: PartnerMode = "off"
     partner_expected: bool = False
+    """The partner must be asked for, whatever the data show: the provider said so at creation (the applicant
+    declared a partner), or its registration requires one."""
+    partner_absent: PartnerAbsentReason | None = None
+    """Why the session went on to the review without the partner it asked for (a code the citizen chose)."""
+    language: CitizenLanguage | None = None
+    """The language the provider says the citizen uses; the pages' default when the person chose none."""
     subjects: dict[Role, SubjectProgress] = Field(default_factory=dict)
     page_token_hash: TokenHash
     app_token_hash: TokenHash | None = None

@@ -67,6 +67,16 @@ _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _TYPED = re.compile(r"[\s.\-_]")
 
 
+def pairing_tag(token_hash: TokenHash) -> str:
+    """A short public name of one QR pairing (of its token's hash, itself of a 256-bit token): a QR page
+    compares it with the session's current pairing to learn that another tab replaced its code."""
+    return hashlib.sha256(b"pairing-tag:" + token_hash.encode("ascii")).hexdigest()[:16]
+
+
+def current_pairing_tag(record: SessionRecord) -> str | None:
+    return pairing_tag(record.pairing.token_hash) if record.pairing is not None else None
+
+
 @dataclass(frozen=True)
 class IssuedPairing:
     """What the computer page shows: the QR pairing token, the short code to type instead, the deadline."""
@@ -74,6 +84,10 @@ class IssuedPairing:
     token: PairingToken
     short_code: str
     expires_at: datetime
+
+    @property
+    def tag(self) -> str:
+        return pairing_tag(self.token.hash)
 
 
 @dataclass(frozen=True)

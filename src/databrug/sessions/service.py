@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
 from databrug.records import SOURCE_NAMES, Role, SourceName
+from databrug.records.package import PartnerAbsentReason
 from databrug.sessions.clock import Clock, SystemClock
 from databrug.sessions.errors import (
     InvalidRequest,
@@ -50,6 +51,7 @@ from databrug.sessions.errors import (
 )
 from databrug.sessions.events import EventType, SessionEvent
 from databrug.sessions.model import (
+    CitizenLanguage,
     PartnerMode,
     PendingPairing,
     SessionRecord,
@@ -90,6 +92,8 @@ _DATA_PREFIX = "data/"
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PACKAGE_BLOB = "package"
 """Where packages stored before ``deliver`` named each by its digest were kept (read for those only)."""
+RECEIPTS = "receipt"
+"""The prefix of the citizen's receipt blobs, which outlive the package once the provider acknowledged it."""
 
 
 def package_blob(package_sha256: str) -> str:
@@ -159,8 +163,14 @@ class SessionService:
         sources: Sequence[SourceName],
         partner_mode: PartnerMode = "off",
         ttl_seconds: int | None = None,
+        language: CitizenLanguage | None = None,
+        partner_expected: bool = False,
     ) -> tuple[SessionRecord, PageToken]:
-        """A new session for the provider; the page token goes into the citizen's link, once."""
+        """A new session for the provider; the page token goes into the citizen's link, once.
+        ``partner_expected``: the applicant declared a partner, so the app asks for them whatever the data
+        show (refused when the provider's registration takes no partner)."""
+        if partner_expected and partner_mode == "off":
+            raise InvalidRequest("this provider's registration takes no partner data")
         if not sources or len(set(sources)) != len(sources) or not set(sources) <= set(SOURCE_NAMES):
             raise InvalidRequest("sources must be distinct known source names, at least one")
         if not provider_id or not reference or len(reference) > 200:
@@ -179,7 +189,8 @@ class SessionService:
             lifetime_ends_at=now + lifetime,
             sources=list(sources),
             partner_mode=partner_mode,
-            partner_expected=partner_mode == "required",
+            partner_expected=partner_expected or partner_mode == "required",
+            language=language,
             page_token_hash=page_token.hash,
             event_seq=1,
         )
@@ -201,12 +212,13 @@ class SessionService:
         return await self.cancel(session_id)
 
     async def acknowledge(self, session_id: str, provider_id: str) -> SessionRecord:
-        """The provider has the package: drop the ciphertext, end the session."""
+        """The provider has the package: drop the ciphertext and the data, end the session. The citizen's
+        receipts stay until the record's final retention ends: counts, times, digests (``RECEIPTS``)."""
         await self.provider_session(session_id, provider_id)
         record = await self._update(
             session_id, lambda rec, now: self._to(rec, S.ACKNOWLEDGED), EventType.ACKNOWLEDGED
         )
-        await self._drop_blobs(session_id, everything=True)
+        await self._drop_blobs(session_id, everything=True, keep=RECEIPTS)
         return record
 
     # -- the computer page
@@ -342,15 +354,51 @@ class SessionService:
                 raise PartnerNotAllowed()
             self._no_fetching(rec, "applicant")
             rec.state = transition(rec.state, S.PARTNER_PENDING)
-            rec.partner_expected = True
             rec.progress("partner")
             return rec
 
         return await self._update(app.session_id, partner_next, EventType.PARTNER_REQUIRED)
 
+    async def partner_absent(self, app: AppSession, reason: PartnerAbsentReason) -> SessionRecord:
+        """The partner cannot log in now (``partner_pending → review``), the citizen's reason recorded for the
+        package. ``skipped`` only for a partner neither required nor expected (the data merely name one)."""
+
+        def without_partner(rec: SessionRecord, now: datetime) -> SessionRecord:
+            if rec.state is not S.PARTNER_PENDING:
+                raise InvalidTransition(rec.state.value, S.REVIEW.value)
+            if reason == "skipped" and (rec.partner_mode != "optional" or rec.partner_expected):
+                raise PartnerRequired()
+            rec.state = transition(rec.state, S.REVIEW)
+            rec.partner_absent = reason
+            return rec
+
+        return await self._update(app.session_id, without_partner, EventType.REVIEW, subject="partner")
+
+    async def back_to_sources(self, app: AppSession) -> SessionRecord:
+        """From the review back to the sources of the last person: the partner's if they logged in, the
+        partner step if it was left without them (the reason dropped: they may log in now), else the
+        applicant's. Nothing is consented in review, so nothing is lost; the next review is reached the usual
+        way. No event: the state is shown again by the next step's."""
+
+        def back(rec: SessionRecord, now: datetime) -> SessionRecord:
+            if rec.state is not S.REVIEW:
+                raise InvalidTransition(rec.state.value, S.COLLECTING.value)
+            partner = rec.subjects.get("partner")
+            if partner is not None and partner.authenticated_at is not None:
+                rec.state = transition(rec.state, S.PARTNER_COLLECTING)
+            elif partner is not None:
+                rec.state = transition(rec.state, S.PARTNER_PENDING)
+                rec.partner_absent = None
+            else:
+                rec.state = transition(rec.state, S.COLLECTING)
+            return rec
+
+        return await self._update(app.session_id, back, None)
+
     async def to_review(self, app: AppSession) -> SessionRecord:
         def review(rec: SessionRecord, now: datetime) -> SessionRecord:
-            if rec.state is S.COLLECTING and rec.partner_mode == "required":
+            # from the partner step only with a reason (``partner_absent``), never silently
+            if rec.state is S.PARTNER_PENDING or (rec.state is S.COLLECTING and rec.partner_expected):
                 raise PartnerRequired()
             self._no_fetching(rec, "partner" if rec.state is S.PARTNER_COLLECTING else "applicant")
             rec.state = transition(rec.state, S.REVIEW)
@@ -641,13 +689,13 @@ class SessionService:
         if pairing.app_token_hash is not None:
             await self.store.unindex_token(TokenKind.APP, pairing.app_token_hash)
 
-    async def _drop_blobs(self, session_id: str, *, everything: bool) -> None:
+    async def _drop_blobs(self, session_id: str, *, everything: bool, keep: str | None = None) -> None:
         names = await self.store.blob_names(session_id)
         await asyncio.gather(
             *(
                 self.store.delete_blob(session_id, name)
                 for name in names
-                if everything or name.startswith(_DATA_PREFIX)
+                if (everything or name.startswith(_DATA_PREFIX)) and not (keep and name.startswith(keep))
             )
         )
 

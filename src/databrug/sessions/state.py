@@ -39,10 +39,12 @@ _FORWARD: Final[dict[SessionState, frozenset[SessionState]]] = {
     # Re-entering ``collecting`` (a retried or another source) keeps the state; the partner step is optional
     # or off for some providers, so ``review`` follows ``collecting`` directly then.
     S.COLLECTING: frozenset({S.COLLECTING, S.PARTNER_PENDING, S.REVIEW}),
-    S.PARTNER_PENDING: frozenset({S.PARTNER_AUTHENTICATED}),
+    # The partner cannot log in now: on to the review without them, the reason recorded (``partner_absent``).
+    S.PARTNER_PENDING: frozenset({S.PARTNER_AUTHENTICATED, S.REVIEW}),
     S.PARTNER_AUTHENTICATED: frozenset({S.PARTNER_COLLECTING}),
     S.PARTNER_COLLECTING: frozenset({S.PARTNER_COLLECTING, S.REVIEW}),
-    S.REVIEW: frozenset({S.CONSENTED}),
+    # Back from the review to the sources of the last person (nothing is consented in review, nothing lost).
+    S.REVIEW: frozenset({S.CONSENTED, S.COLLECTING, S.PARTNER_PENDING, S.PARTNER_COLLECTING}),
     S.CONSENTED: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset({S.ACKNOWLEDGED}),
 }

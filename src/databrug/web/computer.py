@@ -16,9 +16,10 @@ from databrug.broker import (
     SessionError,
     SessionRecord,
     SessionState,
+    current_pairing_tag,
     display_short_code,
 )
-from databrug.web.context import render, set_private_cookie
+from databrug.web.context import remember_session, render, set_private_cookie
 from databrug.web.deps import PAGE_COOKIE, BrokerDep, PageTokenDep, begin_app
 from databrug.web.request_limits import SMALL_FORMS
 from databrug.web.sse import event_stream, last_event_id
@@ -26,27 +27,43 @@ from databrug.web.sse import event_stream, last_event_id
 router = APIRouter(include_in_schema=False, form_limits=SMALL_FORMS)
 
 PHONE_HINTS = ("iphone", "android", "mobile")
+"""A phone, by the rule of docs/design.md: the browser's client hint ``Sec-CH-UA-Mobile: ?1`` (Chromium
+browsers), else one of these words in its User-Agent (Safari on the iPhone, Firefox on Android). A tablet
+or a wrong guess still has its way: the phone start names "Ik gebruik een computer", back to the QR path."""
 
 S = SessionState
 _WAITING = {S.CREATED, S.OPENED}
 
 
-def is_phone(user_agent: str | None) -> bool:
+def is_phone(user_agent: str | None, mobile_hint: str | None = None) -> bool:
+    if mobile_hint is not None and mobile_hint.strip() in ("?1", "?0"):
+        return mobile_hint.strip() == "?1"
     return any(hint in (user_agent or "").lower() for hint in PHONE_HINTS)
 
 
 @router.get("/start")
-async def start(request: Request, broker: BrokerDep, t: Annotated[str, Query(max_length=80)]) -> Response:
-    """The invitation link: keep the page token in a cookie and drop it from the address bar."""
+async def start(
+    request: Request,
+    broker: BrokerDep,
+    t: Annotated[str, Query(max_length=80)],
+    user_agent: Annotated[str | None, Header()] = None,
+    sec_ch_ua_mobile: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The invitation link: keep the page token in a cookie and drop it from the address bar. On a phone
+    the journey starts as the app's first screen, without the computer's info, install and QR pages."""
     token = PageToken.parse(t)
     await broker.sessions.open_page(token)
-    response = RedirectResponse("/c/info", status_code=303)
+    first = "/c/phone" if is_phone(user_agent, sec_ch_ua_mobile) else "/c/info"
+    response = RedirectResponse(first, status_code=303)
     set_private_cookie(request, response, PAGE_COOKIE, token.reveal(), "/")
     return response
 
 
-async def _record(broker: Broker, token: PageToken) -> SessionRecord:
-    return await broker.sessions.page_session(token)
+async def _record(broker: Broker, token: PageToken, request: Request | None = None) -> SessionRecord:
+    record = await broker.sessions.page_session(token)
+    if request is not None:
+        remember_session(request, record)
+    return record
 
 
 def _finished(record: SessionRecord) -> bool:
@@ -55,7 +72,7 @@ def _finished(record: SessionRecord) -> bool:
 
 @router.get("/c/info")
 async def info(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     if _finished(record):
         return RedirectResponse("/c/progress", status_code=303)
     provider = broker.provider(record.provider_id)
@@ -64,7 +81,7 @@ async def info(request: Request, broker: BrokerDep, token: PageTokenDep) -> Resp
 
 @router.get("/c/checklist")
 async def checklist(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     provider = broker.provider(record.provider_id)
     return render(
         request,
@@ -82,7 +99,7 @@ async def install(
     token: PageTokenDep,
     user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     provider = broker.provider(record.provider_id)
     return render(
         request,
@@ -94,16 +111,38 @@ async def install(
     )
 
 
+@router.get("/c/phone")
+async def phone_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
+    """The invitation opened on a phone: the app's own start (its phases, the DigiD login), no QR code.
+    A GET changes nothing (link previews fetch invitations too): the login button pairs this phone."""
+    record = await _record(broker, token, request)
+    if _finished(record):
+        return RedirectResponse("/c/progress", status_code=303)
+    provider = broker.provider(record.provider_id)
+    return render(
+        request,
+        "computer/phone.html",
+        "phone_start.title",
+        provider=provider,
+        sources=record.sources,
+        app_phase="fetch",
+    )
+
+
 @router.post("/c/phone-start")
-async def phone_start(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
-    """Phone-only journey: this page is open on the phone itself, so it becomes the app without a QR."""
+async def phone_start(
+    request: Request, broker: BrokerDep, token: PageTokenDep, then: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    """Phone-only journey: this page is open on the phone itself, so it becomes the app without a QR
+    (``then=digid``: straight on to the DigiD login, the app's first step)."""
     app_token = await broker.sessions.pairing.start_on_phone(token)
-    return begin_app(request, app_token.reveal(), RedirectResponse("/app/", status_code=303))
+    target = "/app/digid/login" if then == "digid" else "/app/"
+    return begin_app(request, app_token.reveal(), RedirectResponse(target, status_code=303))
 
 
 @router.get("/c/qr")
 async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     provider = broker.provider(record.provider_id)
     if _finished(record):
         return RedirectResponse("/c/progress", status_code=303)
@@ -127,6 +166,7 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
         record=record,
         qr_svg=svg,
         short_code=display_short_code(issued.short_code),
+        pairing_tag=issued.tag,
         refresh_seconds=refresh,
         expires_in=int((expires_at - broker.now()).total_seconds()),
     )
@@ -136,7 +176,7 @@ async def qr_page(request: Request, broker: BrokerDep, token: PageTokenDep) -> R
 async def confirm(
     request: Request, broker: BrokerDep, token: PageTokenDep, code: Annotated[str, Form(max_length=20)]
 ) -> Response:
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     provider = broker.provider(record.provider_id)
     try:
         await broker.sessions.pairing.confirm(token, code)
@@ -151,7 +191,7 @@ async def confirm(
 
 @router.get("/c/progress")
 async def progress(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     provider = broker.provider(record.provider_id)
     return render(
         request,
@@ -160,17 +200,19 @@ async def progress(request: Request, broker: BrokerDep, token: PageTokenDep) -> 
         provider=provider,
         record=record,
         state=record.state.value,
+        return_url=provider.return_url_for(record.reference),
     )
 
 
 @router.get("/c/status.json")
-async def status_json(broker: BrokerDep, token: PageTokenDep) -> Response:
+async def status_json(request: Request, broker: BrokerDep, token: PageTokenDep) -> Response:
     """Polling fallback for the progress page: state and counts only."""
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     body = {
         "state": record.state.value,
         "counts": record.counts(),
         "scanned": bool(record.pairing and record.pairing.used),
+        "pairing": current_pairing_tag(record),  # a QR page whose code another tab replaced sees it change
         "seq": record.event_seq,
     }
     return Response(json.dumps(body), media_type="application/json")
@@ -183,7 +225,7 @@ async def page_events(
     token: PageTokenDep,
     last_event: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Response:
-    record = await _record(broker, token)
+    record = await _record(broker, token, request)
     start = last_event_id(last_event, request.query_params.get("after"))
     return StreamingResponse(
         event_stream(broker, record.session_id, start),

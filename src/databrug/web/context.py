@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -47,16 +48,74 @@ def shown_value(value: object, field: str, lang: Language) -> str:
 _environment.globals["shown_value"] = shown_value
 
 
+class _SessionLike(Protocol):
+    @property
+    def provider_id(self) -> str: ...
+    @property
+    def language(self) -> Language | None: ...
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """What every page of a session may show without reading the session again: whose it is (for the
+    provider's support contact) and the language the provider said the citizen uses. Neither is personal."""
+
+    provider_id: str
+    language: Language | None
+
+
+_STATE_KEY = "databrug_session"
+# Kept in a cookie too, so that a page after the session ended (expired, cancelled) still names the
+# provider's support contact; 24 hours, the longest a session lives.
+CONTEXT_COOKIE = "dbs"
+_PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_NO_SESSION_KNOWN = frozenset({"session_not_found", "token_invalid", "pairing_token_invalid"})
+
+
+def remember_session(request: Request, record: _SessionLike) -> None:
+    """This request belongs to ``record``'s session: its pages use the session's language and contact."""
+    request.state.databrug_session = SessionContext(record.provider_id, record.language)
+
+
+def session_context(request: Request, error_code: object = None) -> SessionContext | None:
+    known = getattr(request.state, _STATE_KEY, None)
+    if isinstance(known, SessionContext):
+        return known
+    if error_code in _NO_SESSION_KNOWN:  # an unknown token: no session, so no provider to name
+        return None
+    provider_id, _, lang = request.cookies.get(CONTEXT_COOKIE, "").partition(".")
+    if not _PROVIDER_ID.match(provider_id):
+        return None
+    return SessionContext(provider_id, lang if lang in LANGUAGES else None)
+
+
 def language(request: Request) -> Language:
+    """The language the person chose (the switch, then its cookie), else the one the provider gave for this
+    session, else the browser's, else Dutch."""
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    session = session_context(request)
+    if chosen not in LANGUAGES and session is not None and session.language is not None:
+        return session.language
     return pick_language(
         request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
     )
+
+
+def _support_provider(request: Request, context: dict[str, Any]) -> object:
+    """The registration whose support contact the footer shows: the page's own, else the session's."""
+    if context.get("provider") is not None:
+        return context["provider"]
+    session = session_context(request, context.get("code"))
+    if session is None:
+        return None
+    return request.app.state.broker.registry.find(session.provider_id)  # None: no longer registered
 
 
 def render(
     request: Request, template: str, title_key: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     lang = language(request)
+    context = {**context, "provider": _support_provider(request, context)}
 
     def t(key: str, **params: object) -> str:
         return translate(lang, key, **params)
@@ -79,6 +138,17 @@ def render(
     )
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    known = getattr(request.state, _STATE_KEY, None)
+    if isinstance(known, SessionContext):
+        value = f"{known.provider_id}.{known.language or ''}"
+        response.set_cookie(
+            CONTEXT_COOKIE,
+            value,
+            max_age=24 * 3600,
+            samesite="lax",
+            httponly=True,
+            secure=request.url.scheme == "https",
+        )
     return response
 
 

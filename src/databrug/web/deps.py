@@ -18,7 +18,7 @@ from databrug.broker import (
     TokenInvalid,
 )
 from databrug.broker.vault import new_session_key_text, session_key_of
-from databrug.web.context import set_private_cookie
+from databrug.web.context import remember_session, set_private_cookie
 
 APP_COOKIE = "dba"
 KEY_COOKIE = "dbk"
@@ -61,7 +61,9 @@ async def phone(request: Request, broker: BrokerDep) -> Phone:
         key = session_key_of(request.cookies.get(KEY_COOKIE, ""))
     except SessionKeyInvalid:
         raise TokenInvalid() from None  # a phone without its key is not this session's phone
-    return Phone(app=await broker.sessions.app_session(token), key=key, token=token)
+    app = await broker.sessions.app_session(token)
+    remember_session(request, app.record)
+    return Phone(app=app, key=key, token=token)
 
 
 PhoneDep = Annotated[Phone, Depends(phone)]

@@ -23,8 +23,21 @@ def catalogue(language: Language) -> Mapping[str, str]:
     return data
 
 
+def plural_key(messages: Mapping[str, str], key: str, count: object) -> str:
+    """The plural form of ``key`` for ``count``: ``key.zero`` for 0 and ``key.one`` for 1 where the
+    catalogue has them; otherwise ``key`` itself, which holds the general (plural) form."""
+    if isinstance(count, int) and not isinstance(count, bool):
+        form = {0: "zero", 1: "one"}.get(count)
+        if form is not None and f"{key}.{form}" in messages:
+            return f"{key}.{form}"
+    return key
+
+
 def translate(language: Language, key: str, **params: object) -> str:
+    """A message with its placeholders filled; a ``count`` parameter picks the plural form."""
     messages = catalogue(language)
+    if "count" in params:
+        key = plural_key(messages, key, params["count"])
     template = messages.get(key) or catalogue(DEFAULT).get(key)
     if template is None:
         return key  # visible in tests: every key used must exist (checked by the catalogue test)

@@ -10,6 +10,7 @@ at rest (the store never has it), and — sealed under that key — its DigiD lo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from importlib import resources
@@ -30,10 +31,11 @@ from databrug.broker import (
 )
 from databrug.broker.collect import UPLOAD_DOCUMENT_BYTES
 from databrug.broker.login import LoginPurpose
-from databrug.broker.review import review_groups
-from databrug.broker.vault import open_value, seal_value
+from databrug.broker.review_summary import review_groups
+from databrug.broker.vault import RECEIPT_GROUPS, Deletion, dutch_time, open_value, receipt_pdf, seal_value
 from databrug.records import SOURCE_NAMES, Role, SourceName
 from databrug.records.consent import CONSENT_LOGIN_WINDOW
+from databrug.records.package import PARTNER_ABSENT_REASONS
 from databrug.web.context import language, render, set_private_cookie
 from databrug.web.deps import (
     APP_COOKIE,
@@ -49,6 +51,7 @@ from databrug.web.deps import (
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
 from databrug.web.request_limits import SMALL_FORMS, form_file, read_body
+from databrug.web.review_format import ReviewWords
 
 router = APIRouter(prefix="/app", include_in_schema=False, form_limits=SMALL_FORMS)
 
@@ -268,6 +271,8 @@ async def sources(request: Request, broker: BrokerDep, current: PhoneDep) -> Res
         finished=finished,
         failed=failed,
         uploaded=await broker.uploaded_sources(current.app, current.key, role) if logged_in else set(),
+        partner_skippable=_partner_skippable(current),
+        partner_absent_reasons=[r for r in PARTNER_ABSENT_REASONS if r != "skipped"],
         known_errors=CATALOGUE,
     )
 
@@ -346,6 +351,31 @@ async def next_step(request: Request, broker: BrokerDep, current: PhoneDep) -> R
     return RedirectResponse("/app/sources" if step == "partner" else "/app/review", status_code=303)
 
 
+def _partner_skippable(current: Phone) -> bool:
+    """A partner the provider neither requires nor expects (only the data name one) may simply be skipped."""
+    record = current.app.record
+    return record.partner_mode == "optional" and not record.partner_expected
+
+
+@router.post("/partner/absent")
+async def partner_absent(
+    broker: BrokerDep, current: PhoneDep, reason: Annotated[str, Form(max_length=40)]
+) -> Response:
+    """The partner cannot log in now: on to the review without them, the chosen reason (a code) recorded
+    for the caseworker; ``skipped`` for a partner who may simply be left out."""
+    if reason not in PARTNER_ABSENT_REASONS:
+        raise BrokerError("invalid_request", "choose one of the listed reasons")
+    await broker.sessions.partner_absent(current.app, reason)
+    return RedirectResponse("/app/review", status_code=303)
+
+
+@router.post("/back")
+async def back_to_sources(broker: BrokerDep, current: PhoneDep) -> Response:
+    """From the review back to the last person's sources (nothing is consented yet, so nothing is lost)."""
+    await broker.sessions.back_to_sources(current.app)
+    return RedirectResponse("/app/sources", status_code=303)
+
+
 # -- review, consent, done
 
 
@@ -356,12 +386,17 @@ async def review(request: Request, broker: BrokerDep, current: PhoneDep) -> Resp
     provider = broker.provider(current.app.record.provider_id)
     lang = language(request)
     found = await broker.people(current.app, current.key)
-    subjects = [person.subject for person in found]
+    groups = ReviewWords(lang).groups(review_groups([(person.subject, person.entries) for person in found]))
     people: list[dict[str, Any]] = [
         {
             "role": person.subject.role,
             "subject": person.subject,
-            "statement": consent_statement(provider.display_name, person.entries, lang)
+            "statement": consent_statement(
+                provider.display_name,
+                person.entries,
+                lang,
+                person.subject.person.name if person.subject.person else None,
+            )
             if person.entries
             else None,
         }
@@ -372,9 +407,10 @@ async def review(request: Request, broker: BrokerDep, current: PhoneDep) -> Resp
         "phone/review.html",
         "review.title",
         provider=provider,
-        groups=review_groups(subjects),
+        groups=groups,
         people=people,
         renew=broker.logins_to_renew(current.app),
+        partner_absent=current.app.record.partner_absent,
         login_window_minutes=int(CONSENT_LOGIN_WINDOW.total_seconds() // 60),
     )
 
@@ -407,25 +443,64 @@ async def decline(request: Request, broker: BrokerDep, current: PhoneDep) -> Res
 
 @router.get("/done")
 async def done(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    """The receipt the citizen keeps: what went to whom and when, per person and group, and once the provider
+    collected the package the broker's signed deletion receipt. Readable until the session's record ends."""
+    if current.state not in _AFTER_CONSENT:
+        return RedirectResponse(_next_page(current.state), status_code=303)
     provider = broker.provider(current.app.record.provider_id)
-    return render(request, "phone/done.html", "done.title", provider=provider)
+    lang = language(request)
+    receipt, deletion = await _receipts(broker, current)
+    return render(
+        request,
+        "phone/done.html",
+        "done.title",
+        provider=provider,
+        receipt=receipt,
+        deletion=deletion,
+        groups=RECEIPT_GROUPS,
+        sent_at=dutch_time(receipt.sent_at, lang) if receipt else None,
+        deleted_at=dutch_time(deletion.deleted_at, lang) if deletion else None,
+        return_url=provider.return_url_for(current.app.record.reference),
+        paired_via=current.app.record.paired_via,
+    )
+
+
+async def _receipts(broker: Broker, current: Phone) -> tuple[ConsentReceipt | None, Deletion | None]:
+    data = await broker.consent_receipt(current.app, current.key)
+    receipt = None if data is None else ConsentReceipt.model_validate_json(data)
+    return receipt, await broker.vault.load_deletion_receipt(current.app, broker.receipt_keys())
 
 
 @router.get("/receipt")
 async def receipt(
-    request: Request, broker: BrokerDep, current: PhoneDep, format: Literal["json", "text"] = "text"
+    request: Request,
+    broker: BrokerDep,
+    current: PhoneDep,
+    format: Literal["pdf", "json", "text", "deletion"] = "pdf",
 ) -> Response:
-    data = await broker.consent_receipt(current.app, current.key)
-    if data is None:
+    consent_receipt, deletion = await _receipts(broker, current)
+    if consent_receipt is None:
         raise BrokerError("not_found", "the receipt is no longer available")
     if format == "json":
         return Response(
-            data, media_type="application/json", headers=_download("databrug-ontvangstbewijs.json")
+            consent_receipt.to_json(),
+            media_type="application/json",
+            headers=_download("databrug-ontvangstbewijs.json"),
         )
-    text = ConsentReceipt.model_validate_json(data).to_text(language(request))
-    return Response(
-        text, media_type="text/plain; charset=utf-8", headers=_download("databrug-ontvangstbewijs.txt")
-    )
+    if format == "deletion":
+        if deletion is None:
+            raise BrokerError("not_found", "the provider has not collected the package yet")
+        return Response(
+            deletion.signed, media_type="application/jose", headers=_download("databrug-verwijderbewijs.jws")
+        )
+    if format == "text":
+        return Response(
+            consent_receipt.to_text(language(request)),
+            media_type="text/plain; charset=utf-8",
+            headers=_download("databrug-ontvangstbewijs.txt"),
+        )
+    pdf = await asyncio.to_thread(receipt_pdf, consent_receipt, language(request), deletion)
+    return Response(pdf, media_type="application/pdf", headers=_download("databrug-ontvangstbewijs.pdf"))
 
 
 def _download(filename: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import pydantic_core
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from databrug.broker import (
     ACCESS_TOKEN_TTL_SECONDS,
@@ -119,6 +119,16 @@ class CreateSession(BaseModel):
         description="Default: the registration's sources",
         json_schema_extra={"uniqueItems": True},
     )
+    language: Literal["nl", "en"] | None = Field(
+        default=None,
+        description="The citizen's language for the broker's pages and app (the person's own choice there "
+        "still wins). Default: the browser's language, else Dutch.",
+    )
+    partner_expected: StrictBool = Field(
+        default=False,
+        description="The applicant declared a partner: the app asks for the partner after the applicant's "
+        "sources even when the government data name none (refused when the registration takes no partner)",
+    )
 
     @field_validator("sources")
     @classmethod
@@ -228,7 +238,12 @@ async def create_session(request: Request, body: CreateSession) -> Response:
     if unknown:
         raise BrokerError("invalid_request", "a requested source is not in the provider's registration")
     record, page_token = await broker.sessions.create_session(
-        provider, body.reference, sources, partner_mode=registration.partner
+        provider,
+        body.reference,
+        sources,
+        partner_mode=registration.partner,
+        language=body.language,
+        partner_expected=body.partner_expected,
     )
     created = SessionCreated(
         id=record.session_id,

@@ -110,6 +110,12 @@ def test_apply_invite_journey_dossier_decision_delete(
     )
     case = _wait_for(stack, case_id, "advised")
     assert case.advice_outcome == "grant"  # 1,261.88 net ≤ 1,597.72 (120% excl. VT), assets 119.72
+    # where Databrug's "back to the provider" leads: this application's status, nothing personal
+    status_page = site.get(f"/aanvraag/{case_id}")
+    assert status_page.status_code == 200
+    assert 'data-status="data_received"' in status_page.text
+    assert "Fatima" not in status_page.text
+    assert site.get("/aanvraag/c_unknown").status_code == 404
     [stored] = stack.services.cases.packages(case_id)
     assert stored.jwe.count(".") == 4  # kept as received: compact JWE, encrypted to our key
     deadline = time.monotonic() + 10
@@ -124,7 +130,7 @@ def test_apply_invite_journey_dossier_decision_delete(
     assert case_id in listing.text
     dossier = office.get(f"/backoffice/cases/{case_id}")
     assert dossier.status_code == 200
-    for expected in ("Toekennen", "1.261,88", "1.597,72", "kindgebonden_budget", "verzekeringsbericht"):
+    for expected in ("Toekennen", "1.261,88", "1.597,72", "Kindgebonden budget", "verzekeringsbericht"):
         assert expected in dossier.text
     assert "<svg" in dossier.text  # the income chart
     document = office.get(f"/backoffice/cases/{case_id}/documents/3")

@@ -1,16 +1,14 @@
-"""Merging documents into a subject, the review groups with counts, and partner detection."""
+"""Merging documents into a subject, and partner detection (the review groups: test_review_summary.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from databrug.broker.review import expected_partner_bsn, merge_documents, review_groups
+from databrug.broker.review import expected_partner_bsn, merge_documents
 from databrug.records import (
-    Assets,
-    BankBalance,
     IncomeRelation,
     Incomes,
     PartnerLink,
@@ -18,7 +16,6 @@ from databrug.records import (
     PersonName,
     Subject,
     TaxYear,
-    Vehicle,
 )
 from databrug.sources.parsing import ParseContext, ParsedDocument, make_entry
 
@@ -111,32 +108,3 @@ def test_partner_from_brp_then_from_tax_data() -> None:
     )
     assert expected_partner_bsn(cohabiting) == "999991772"
     assert expected_partner_bsn(Subject(role="applicant", person=person("src-a"))) is None
-
-
-def test_review_groups_count_per_group_and_hold_no_refs_in_counts() -> None:
-    applicant = Subject(
-        role="applicant",
-        person=person("src-a"),
-        incomes=Incomes(relations=[relation("src-u", "A"), relation("src-u", "B")]),
-        assets=Assets(
-            vehicles=[Vehicle(source_ref="src-v", registration="AB-123-C", make="Fiat")],
-            bank_balances=[
-                BankBalance(
-                    source_ref="src-b",
-                    iban="NL91ABNA0417164300",
-                    balance=Decimal("1"),
-                    reference_date=date(2026, 1, 1),
-                )
-            ],
-        ),
-    )
-    partner = Subject(role="partner", person=person("src-p"))
-    groups = review_groups([applicant, partner])
-    assert [g.key for g in groups] == ["personen", "inkomens", "pensioenen", "bezittingen"]
-    assert {group.key: group.count for group in groups} == {
-        "personen": 2,
-        "inkomens": 2,
-        "pensioenen": 0,
-        "bezittingen": 2,
-    }
-    assert groups[1].items["applicant"][1]["payer_name"] == "B"

@@ -10,6 +10,7 @@ import pytest
 from tests.support.consent_logins import login_before
 
 from databrug.consent import ConsentError, consent_matches, data_digest, make_consent, statement_digest
+from databrug.consent.statements import signing_name
 from databrug.records import DataPackage, Subject
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -117,6 +118,8 @@ def test_make_consent_records_statement_time_sources_and_digest(couple: DataPack
     assert consent.given_at == NOW
     assert consent.provider_id == couple.provider.id
     assert couple.provider.name in consent.statement
+    assert partner.person is not None  # the statement names the person from their own BRP record
+    assert f", {signing_name(partner.person.name)}, " in consent.statement
     assert set(consent.sources) == {e.source for e in couple.sources if e.subject == "partner"}
     assert consent.data_digest == data_digest(partner, couple.sources)
     assert consent_matches(consent, partner, couple.sources)

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from databrug.consent import consent_statement
-from databrug.consent.statements import StatementCatalogueInvalid, catalogue, parse_catalogue
-from databrug.records import DataPackage, SourceEntry
+from databrug.consent.statements import StatementCatalogueInvalid, catalogue, parse_catalogue, signing_name
+from databrug.records import DataPackage, PersonName, SourceEntry
 
 PROVIDER = "Gemeente Voorbeeld — Gezondverzekerd"
 
@@ -96,7 +96,57 @@ def test_catalogue_missing_a_language_is_refused() -> None:
     with pytest.raises(StatementCatalogueInvalid, match="statement"):
         parse_catalogue(broken)
     no_placeholder = copy.deepcopy(raw)
-    no_placeholder["statement"]["nl"] = "Ik geef toestemming."
+    no_placeholder["statement"]["nl"] = "Ik, {person}, geef toestemming."
     with pytest.raises(StatementCatalogueInvalid, match="provider"):
         parse_catalogue(no_placeholder)
+    no_placeholder["statement"]["nl"] = "Ik geef {provider} toestemming: {sources}."
+    with pytest.raises(StatementCatalogueInvalid, match="person"):
+        parse_catalogue(no_placeholder)
+    no_roles = copy.deepcopy(raw)
+    del no_roles["roles"]["partner"]
+    with pytest.raises(StatementCatalogueInvalid, match="partner"):
+        parse_catalogue(no_roles)
     assert parse_catalogue(raw) == catalogue()
+
+
+JANSEN = PersonName(given_names="Anna Maria", surname="Jansen", initials="A.M.")
+
+
+@pytest.mark.parametrize(
+    ("language", "opening"), [("nl", "Ik, A.M. Jansen, geef "), ("en", "I, A.M. Jansen, allow ")]
+)
+def test_statement_names_the_person_by_initials_and_surname(language: str, opening: str) -> None:
+    text = consent_statement(PROVIDER, ALL, language, JANSEN)  # type: ignore[arg-type]
+    assert text.startswith(opening)
+    assert "Anna" not in text  # initials, as a person signs, not the given names
+
+
+@pytest.mark.parametrize(
+    ("name", "signed"),
+    [
+        (PersonName(given_names="Anna Maria", surname="Jansen", initials="A.M."), "A.M. Jansen"),
+        (PersonName(given_names="Pieter Jan", prefix="van der", surname="Berg"), "P.J. van der Berg"),
+        (PersonName(surname="Yilmaz"), "Yilmaz"),
+    ],
+)
+def test_signing_name_is_initials_prefix_and_surname(name: PersonName, signed: str) -> None:
+    assert signing_name(name) == signed
+
+
+@pytest.mark.parametrize(
+    ("role", "language", "opening"),
+    [
+        ("applicant", "nl", "Ik, de aanvrager, geef "),
+        ("partner", "nl", "Ik, de partner, geef "),
+        ("partner", "en", "I, the partner, allow "),
+    ],
+)
+def test_statement_without_a_brp_record_names_the_role(role: str, language: str, opening: str) -> None:
+    entries = [e.model_copy(update={"subject": role}) for e in ALL if e.source == "uwv"]
+    assert consent_statement(PROVIDER, entries, language).startswith(opening)  # type: ignore[arg-type]
+
+
+def test_statement_of_two_people_at_once_is_refused() -> None:
+    mixed = [ALL[0], ALL[1].model_copy(update={"subject": "partner"})]
+    with pytest.raises(ValueError, match="one person"):
+        consent_statement(PROVIDER, mixed, "nl")

@@ -59,9 +59,16 @@ class FakeBroker:
     def __exit__(self, *_: object) -> None:
         return None
 
-    def create_session(self, reference: str, invitee_email: str | None = None) -> CreatedSession:
+    def create_session(
+        self,
+        reference: str,
+        invitee_email: str | None = None,
+        *,
+        language: str | None = None,
+        partner_expected: bool = False,
+    ) -> CreatedSession:
         number = len(self.created) + 1
-        self.created.append({"reference": reference, "invitee_email": invitee_email})
+        self.created.append({"reference": reference, "invitee_email": invitee_email, "language": language})
         return CreatedSession(
             id=f"ses_{number}",
             citizen_url=f"http://broker.test/start?t=dbp_{number}",
@@ -134,7 +141,7 @@ def test_apply_creates_a_session_for_the_case_and_mails_its_link(world: Any) -> 
     case_id, sent = cases.apply(_application())
     assert sent
     assert case_id.startswith("c_")
-    assert broker.created == [{"reference": case_id, "invitee_email": "fatima@example.nl"}]
+    assert broker.created == [{"reference": case_id, "invitee_email": "fatima@example.nl", "language": "nl"}]
     [mail] = mails
     assert mail["To"] == "fatima@example.nl"
     assert "http://broker.test/start?t=dbp_1" in mail.get_content()
@@ -148,6 +155,13 @@ def test_application_is_validated(world: Any) -> None:
     with pytest.raises(ApplicationInvalid) as invalid:
         cases.apply(_application(municipality_code="GM9999", email="x", children=-1, name=" "))
     assert set(invalid.value.fields) == {"municipality", "email", "children", "name"}
+
+
+def test_the_applicants_language_goes_to_the_broker_with_the_session(world: Any) -> None:
+    cases, _, broker, mails = world
+    cases.apply(_application(language="en"))
+    assert [created["language"] for created in broker.created] == ["en"]
+    assert "Your application" in str(mails[0]["Subject"])
 
 
 def test_resend_reuses_a_live_link_and_replaces_an_expired_one(world: Any) -> None:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 
 from databrug.provider_demo.config import ProviderSettings
+from databrug.provider_demo.mail import dutch_time
 from databrug.provider_demo.web.i18n import LANGUAGES, Language, pick_language, translate
 
 SESSION_COOKIE = "gv_session"
@@ -26,6 +27,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = _money
+    env.filters["local_time"] = dutch_time
     return env
 
 

@@ -7,7 +7,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from databrug.provider_demo.cases import Application, ApplicationInvalid
-from databrug.provider_demo.municipalities import Municipality, by_code, municipalities
+from databrug.provider_demo.municipalities import (
+    MAX_SUGGESTIONS,
+    Municipality,
+    find_municipalities,
+    municipalities,
+)
 from databrug.provider_demo.web.deps import SiteDep, VisitorFormDep
 
 router = APIRouter()
@@ -20,20 +25,22 @@ async def home(request: Request, site: SiteDep) -> HTMLResponse:
 
 @router.get("/aanvragen", response_class=HTMLResponse)
 async def apply_form(request: Request, site: SiteDep) -> HTMLResponse:
-    chosen = _municipality(request.query_params.get("gemeente", ""))
+    typed = request.query_params.get("gemeente", "")[:100]
+    chosen, candidates = _search(typed)
     return site.pages.render(
         request,
         "public/apply.html",
         municipalities=municipalities(),
         chosen=chosen,
-        values={},
-        errors=[],
+        candidates=candidates,
+        values={"gemeente": typed},
+        errors=["municipality"] if typed.strip() and chosen is None else [],
     )
 
 
 @router.post("/aanvragen", response_model=None)
 async def apply_submit(request: Request, site: SiteDep, form: VisitorFormDep) -> Response:
-    chosen = _municipality(form.get("gemeente", ""))
+    chosen, candidates = _search(form.get("gemeente", ""))
     try:
         children = int(form.get("children", "0") or "0")
     except ValueError:
@@ -64,6 +71,7 @@ async def apply_submit(request: Request, site: SiteDep, form: VisitorFormDep) ->
         status=422,
         municipalities=municipalities(),
         chosen=chosen,
+        candidates=candidates,
         values=form,
         errors=problems,
     )
@@ -76,12 +84,23 @@ async def confirmation(request: Request, site: SiteDep) -> HTMLResponse:
     )
 
 
-def _municipality(value: str) -> Municipality | None:
-    value = value.strip()
-    if not value:
-        return None
-    found = by_code().get(value.upper())
-    if found is not None:
-        return found
-    lowered = value.casefold()
-    return next((m for m in municipalities() if m.name.casefold() == lowered), None)
+@router.get("/aanvraag/{case_id}", response_class=HTMLResponse)
+async def case_status(request: Request, site: SiteDep, case_id: str) -> HTMLResponse:
+    """Where Databrug's "back to the provider" leads (the registration's return URL carries the case id):
+    how far this application is. The status only, nothing personal; the id is a random token."""
+    case = await run_in_threadpool(site.services.cases.get, case_id) if len(case_id) <= 40 else None
+    if case is None:
+        return site.pages.render(request, "public/case_status.html", status=404, case_status=None)
+    # the citizen's view: the data arrived (the webhook may trail the return by a moment); the advice is ours
+    arrived = case.session_state in ("delivered", "acknowledged") or case.status == "advised"
+    shown = "data_received" if case.status in ("received", "invited", "advised") and arrived else case.status
+    return site.pages.render(request, "public/case_status.html", case_status=shown)
+
+
+def _search(value: str) -> tuple[Municipality | None, list[Municipality]]:
+    """The one municipality typed (a name, an alias such as Den Haag, or part of a name that fits one only),
+    else the candidates: several to choose from, or none (the form then says which, the text kept)."""
+    matches = find_municipalities(value)
+    if len(matches) == 1:
+        return matches[0], []
+    return None, matches[:MAX_SUGGESTIONS]

@@ -19,21 +19,46 @@
     if (onQr) { return scanned || (state && state !== "created" && state !== "opened"); }
     return state && state !== lastState; // a new step: reload for its words; counts change in place
   }
-  function handle(state, scanned, c) {
+  var renewal = null;
+  var replaced = false;
+  // Another tab showing this session's QR page issued a newer code: this one no longer works. Say so
+  // (and stop renewing, which would in turn break the other tab's code) instead of failing silently.
+  function showReplaced() {
+    replaced = true;
+    if (renewal) { clearTimeout(renewal); }
+    var notice = document.getElementById("replaced");
+    var layout = document.querySelector(".qr-layout");
+    if (layout) { layout.hidden = true; }
+    live.hidden = true;
+    if (notice) { notice.hidden = false; }
+  }
+  function handle(state, scanned, c, pairing) {
+    if (replaced) { return true; }
     if (changed(state, scanned)) { location.reload(); return true; }
+    if (onQr && pairing && live.dataset.pairing && pairing !== live.dataset.pairing) { showReplaced(); return true; }
     showCounts(c);
     return false;
   }
-  function poll() {
+  function check(then) {
     fetch(live.dataset.status, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
-      .then(function (s) {
-        if (!handle(s.state, s.scanned, s.counts)) { setTimeout(poll, 3000); }
-      })
-      .catch(function () { setTimeout(poll, 5000); });
+      .then(function (s) { then(handle(s.state, s.scanned, s.counts, s.pairing)); })
+      .catch(function () { then(null); });
+  }
+  function poll() {
+    check(function (done) { if (!done) { setTimeout(poll, done === null ? 5000 : 3000); } });
   }
   if (onQr && live.dataset.renewAfter) {
-    setTimeout(function () { location.reload(); }, parseInt(live.dataset.renewAfter, 10) * 1000);
+    renewal = setTimeout(function () { location.reload(); }, parseInt(live.dataset.renewAfter, 10) * 1000);
+  }
+  if (onQr) {
+    // A new code in another tab sends no event: look when this tab is shown again, and every few seconds.
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) { check(function () {}); }
+    });
+    (function watchPairing() {
+      check(function (done) { if (!done) { setTimeout(watchPairing, 4000); } });
+    })();
   }
   if (!onQr && finals.indexOf(lastState) >= 0) { return; }
   if (window.EventSource) {
