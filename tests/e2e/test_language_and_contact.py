@@ -41,6 +41,7 @@ def test_an_english_session_speaks_english_and_names_the_support_contact_everywh
     desktop.goto(f"{stack.broker_url}/c/qr")
     expect(desktop.locator("html")).to_have_attribute("lang", "en")
     flows.scan_with_camera(phone, stack.broker_url, desktop, camera_file, shots)
+    expect(phone.locator("html")).to_have_attribute("lang", "en")  # the code screen speaks it too
     flows.confirm_code(phone, desktop, shots, check=False)
     expect(phone.locator("html")).to_have_attribute("lang", "en")
     expect(phone.get_by_role("heading", level=1)).not_to_have_text(re.compile(r"gegevens", re.I))

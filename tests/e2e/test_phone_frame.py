@@ -54,6 +54,8 @@ def test_phone_only_start_phases_and_a_receipt_that_stays(stack: Stack, phone: P
     expect(phone).to_have_url(re.compile(r"/c/phone$"))
     _phase(phone, "fetch")
     _no_qr_wording(phone)
+    # the checklist is skipped on a phone: its partner warning is on the start (this provider may want one)
+    expect(phone.get_by_test_id("partner-warning")).to_be_visible()
     shots.take(phone, "phone-start")
     assert_accessible(phone, "phone start")
     # a wrong guess still has its way: the computer's pages, and back

@@ -267,13 +267,20 @@ class Pairing:
 
     async def phone_state(self, app_token: AppToken) -> Literal["pending", "confirmed"]:
         """For the phone waiting on the code screen: has the computer confirmed it yet?"""
+        state, _ = await self.phone_status(app_token)
+        return state
+
+    async def phone_status(
+        self, app_token: AppToken
+    ) -> tuple[Literal["pending", "confirmed"], SessionRecord]:
+        """``phone_state`` and the session's record (its language and provider, for the code screen)."""
         kernel = self._kernel
         session_id = await kernel._session_for(TokenKind.APP, app_token.hash)
         record = await kernel._load(session_id)
         if app_token.matches(record.app_token_hash):
-            return "confirmed"
+            return "confirmed", record
         if record.pairing is not None and app_token.matches(record.pairing.app_token_hash):
-            return "pending"
+            return "pending", record
         raise TokenInvalid()
 
     # -- short codes

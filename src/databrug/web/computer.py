@@ -125,6 +125,7 @@ async def phone_page(request: Request, broker: BrokerDep, token: PageTokenDep) -
         "phone_start.title",
         provider=provider,
         sources=record.sources,
+        partner=record.partner_mode != "off",
         app_phase="fetch",
     )
 

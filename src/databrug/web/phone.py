@@ -36,7 +36,7 @@ from databrug.broker.vault import RECEIPT_GROUPS, Deletion, dutch_time, open_val
 from databrug.records import SOURCE_NAMES, Role, SourceName
 from databrug.records.consent import CONSENT_LOGIN_WINDOW
 from databrug.records.package import PARTNER_ABSENT_REASONS
-from databrug.web.context import language, render, set_private_cookie
+from databrug.web.context import language, remember_session, render, set_private_cookie
 from databrug.web.deps import (
     APP_COOKIE,
     AUTH_COOKIE,
@@ -189,7 +189,9 @@ async def pair(request: Request, broker: BrokerDep, t: Annotated[str, Form(max_l
 async def pairing(request: Request, broker: BrokerDep) -> Response:
     """The phone shows its code until the computer confirms it."""
     token = AppToken.parse(request.cookies.get(APP_COOKIE, ""))
-    if await broker.sessions.pairing.phone_state(token) == "confirmed":
+    state, record = await broker.sessions.pairing.phone_status(token)
+    remember_session(request, record)  # the code screen speaks the session's language too
+    if state == "confirmed":
         response = RedirectResponse("/app/sources", status_code=303)
         response.delete_cookie("dbc", path=COOKIE_PATH)
         return response
