@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from databrug.consent.receipt import _TEXT as RECEIPT_TEXT
 from databrug.consent.receipt import RECEIPT_GROUPS, ConsentReceipt
 from databrug.consent.statements import Language, catalogue
 
@@ -128,53 +129,31 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font("Helvetica", "", 10)
 
 
-_LABELS: dict[Language, dict[str, str]] = {
+# What the PDF says beyond the text receipt's labels (which it shares: consent/receipt.py)
+_PDF_ONLY: dict[Language, dict[str, str]] = {
     "nl": {
         "title": "Databrug - bewijs van verzending",
         "intro": "U heeft uw gegevens met Databrug versleuteld verstuurd naar {provider}. "
         "Dit bewijs noemt wat er is verstuurd, niet de gegevens zelf.",
-        "provider": "Ontvanger",
-        "sent_at": "Verstuurd op",
-        "package": "Pakket",
-        "sources": "Bronnen",
-        "applicant": "Aanvrager",
-        "partner": "Partner",
-        "given_at": "Toestemming gegeven op",
-        "personen": "Personen",
-        "inkomens": "Inkomens",
-        "pensioenen": "Pensioenen",
-        "bezittingen": "Bezittingen",
-        "statement_digest": "Vingerafdruk van de tekst",
-        "data_digest": "Vingerafdruk van de gegevens",
         "deletion": "Bewijs van verwijdering",
         "not_collected": "De ontvanger heeft het pakket nog niet opgehaald. Daarna wist Databrug het.",
         "deleted": "De ontvanger heeft het pakket opgehaald. Databrug heeft het gewist op {when}. "
         "Hieronder het ondertekende bewijs daarvan.",
         "ciphertext": "Vingerafdruk van het pakket",
-        "footer": "Dit bewijs bevat geen persoonsgegevens. Databrug bewaart uw gegevens niet.",
     },
     "en": {
         "title": "Databrug - proof of sending",
         "intro": "You sent your data encrypted to {provider} with Databrug. "
         "This receipt says what was sent, not the data itself.",
-        "provider": "Recipient",
         "sent_at": "Sent on",
-        "package": "Package",
-        "sources": "Sources",
-        "applicant": "Applicant",
-        "partner": "Partner",
         "given_at": "Consent given on",
-        "personen": "People",
-        "inkomens": "Incomes",
-        "pensioenen": "Pensions",
-        "bezittingen": "Assets",
-        "statement_digest": "Fingerprint of the text",
-        "data_digest": "Fingerprint of the data",
         "deletion": "Proof of deletion",
         "not_collected": "The recipient has not collected the package yet. Databrug deletes it then.",
         "deleted": "The recipient collected the package. Databrug deleted it on {when}. "
         "Below is the signed proof.",
         "ciphertext": "Fingerprint of the package",
-        "footer": "This receipt holds no personal data. Databrug does not keep your data.",
     },
+}
+_LABELS: dict[Language, dict[str, str]] = {
+    lang: {**RECEIPT_TEXT[lang], **_PDF_ONLY[lang]} for lang in _PDF_ONLY
 }
