@@ -265,15 +265,11 @@ class Pairing:
             raise
         return PairingGrant(app_token=app_token, code=code, confirm_before=confirm_before)
 
-    async def phone_state(self, app_token: AppToken) -> Literal["pending", "confirmed"]:
-        """For the phone waiting on the code screen: has the computer confirmed it yet?"""
-        state, _ = await self.phone_status(app_token)
-        return state
-
     async def phone_status(
         self, app_token: AppToken
     ) -> tuple[Literal["pending", "confirmed"], SessionRecord]:
-        """``phone_state`` and the session's record (its language and provider, for the code screen)."""
+        """For the phone waiting on the code screen: has the computer confirmed it yet? With the session's
+        record (its language and provider, for that screen)."""
         kernel = self._kernel
         session_id = await kernel._session_for(TokenKind.APP, app_token.hash)
         record = await kernel._load(session_id)

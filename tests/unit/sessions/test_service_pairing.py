@@ -81,7 +81,8 @@ async def test_the_scanned_phone_gets_a_code_and_can_act_after_the_computer_conf
     grant = await env.service.pairing.pair(qr)
     assert len(grant.code) == 6
     assert grant.code.isdigit()
-    assert await env.service.pairing.phone_state(grant.app_token) == "pending"
+    state, seen = await env.service.pairing.phone_status(grant.app_token)
+    assert (state, seen.session_id) == ("pending", record.session_id)
     with pytest.raises(PairingPending):
         await env.service.app_session(grant.app_token)
 
@@ -89,7 +90,8 @@ async def test_the_scanned_phone_gets_a_code_and_can_act_after_the_computer_conf
 
     assert paired.state is SessionState.PAIRED
     assert paired.paired_via == "qr"
-    assert await env.service.pairing.phone_state(grant.app_token) == "confirmed"
+    state, seen = await env.service.pairing.phone_status(grant.app_token)
+    assert (state, seen.session_id) == ("confirmed", record.session_id)
     app = await env.service.app_session(grant.app_token)
     assert app.session_id == record.session_id
     assert await env.events(record) == [
@@ -130,7 +132,7 @@ async def test_a_device_that_scanned_but_was_never_confirmed_cannot_act(env: Env
     with pytest.raises(TokenInvalid):
         await env.service.app_session(intruder.app_token)
     with pytest.raises(TokenInvalid):
-        await env.service.pairing.phone_state(intruder.app_token)
+        await env.service.pairing.phone_status(intruder.app_token)
 
 
 async def test_three_wrong_codes_lock_the_pairing(env: Env) -> None:
