@@ -194,6 +194,18 @@ def _providers_action(args: argparse.Namespace) -> int:
             print(f"{provider.id}\t{provider.display_name}\tkeys: {kids}\tpartner: {provider.partner}")
         return 0
     if args.action == "add":
+        missing = [
+            flag
+            for flag, value in (
+                ("--purpose", args.purpose),
+                ("--retention-days", args.retention_days),
+                ("--privacy-url", args.privacy_url),
+            )
+            if value is None
+        ]
+        if missing:
+            sys.stderr.write(f"databrug providers add: also give {', '.join(missing)}\n")
+            return 2
         jwks = json.loads(Path(args.jwks).read_text(encoding="utf-8"))
         _, secret, webhook_secret = register(
             registry,
@@ -206,6 +218,11 @@ def _providers_action(args: argparse.Namespace) -> int:
             want_documents=args.documents,
             support_email=args.support_email,
             support_phone=args.support_phone,
+            purposes=args.purpose,
+            retention_days=args.retention_days,
+            privacy_statement_url=args.privacy_url,
+            erasure_url=args.erasure_url,
+            third_parties=args.third_party,
         )
         registry.save(path, broker_secret)
         print(f"client_id:      {args.id}\nclient_secret:  {secret}")
@@ -233,7 +250,7 @@ def _cmd_provider_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from databrug.provider_demo.config import ProviderSettings
-    from databrug.provider_demo.eligibility import MunicipalitySettings
+    from databrug.provider_demo.municipality_settings import MunicipalitySettings
     from databrug.provider_demo.services import build_services
     from databrug.provider_demo.web.app import create_provider_app
     from databrug.web.server import serve, server_config
@@ -355,6 +372,23 @@ def build_parser() -> argparse.ArgumentParser:
     providers.add_argument("--documents", action="store_true", help="include the original documents")
     providers.add_argument("--support-email", default=None, help="support e-mail shown on every citizen page")
     providers.add_argument("--support-phone", default=None, help="support phone number shown beside it")
+    providers.add_argument(
+        "--purpose",
+        action="append",
+        default=None,
+        help="a published purpose template the provider asks under (docs/purposes.md); repeat for more "
+        "(required with add)",
+    )
+    providers.add_argument(
+        "--retention-days", type=int, default=None, help="days the provider keeps a case (required with add)"
+    )
+    providers.add_argument(
+        "--privacy-url", default=None, help="the provider's privacy statement (required with add)"
+    )
+    providers.add_argument("--erasure-url", default=None, help="where citizens ask to erase a case")
+    providers.add_argument(
+        "--third-party", action="append", default=None, help="who else receives the data; repeat for more"
+    )
     providers.set_defaults(handler=_cmd_providers)
 
     demo = commands.add_parser(

@@ -7,13 +7,15 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from databrug.bootstrap import configured_broker_secret
 from databrug.config import Settings
+from databrug.provider_demo.config import RETENTION_DAYS
 from databrug.registrations.credentials import new_credential, new_webhook_secret
 from databrug.registrations.model import PartnerMode, ProviderRegistration
 from databrug.registrations.store import ProviderRegistry
-from databrug.sdk import generate_provider_keys
+from databrug.sdk import generate_erasure_signing_keys, generate_provider_keys
 
 ROBOT_PROVIDER = "robot-provider"
 
@@ -30,11 +32,24 @@ def register(
     want_documents: bool = False,
     support_email: str | None = None,
     support_phone: str | None = None,
+    purposes: list[str] | None = None,
+    retention_days: int = 365,
+    privacy_statement_url: str | None = None,
+    erasure_url: str | None = None,
+    third_parties: list[str] | None = None,
 ) -> tuple[ProviderRegistration, str, str | None]:
     """Add or replace a provider; returns it with its new API secret and webhook secret (shown once; None
     for a provider without webhooks, which has no use for one).
 
-    The URLs are checked by the registration model (``pydantic.ValidationError``)."""
+    Without ``purposes`` a provider asks under ``gemeentepolis``, or ``schuldhulpverlening`` when it wants
+    originals (the only template that allows them); without a privacy statement URL it is ``/privacy`` at the
+    return URL's origin. The URLs and the fit with the purpose templates are checked by the registration
+    model (``pydantic.ValidationError``)."""
+    if purposes is None:
+        purposes = ["schuldhulpverlening"] if want_documents else ["gemeentepolis"]
+    if privacy_statement_url is None:
+        origin = urlsplit(return_url)
+        privacy_statement_url = f"{origin.scheme}://{origin.netloc}/privacy"
     credential, secret = new_credential()
     webhook_secret = new_webhook_secret() if webhook_url else None
     provider = ProviderRegistration(
@@ -46,6 +61,11 @@ def register(
         encryption_jwks=public_jwks,
         partner=partner,
         want_documents=want_documents,
+        purposes=purposes,
+        retention_days=retention_days,
+        privacy_statement_url=privacy_statement_url,
+        erasure_url=erasure_url,
+        third_parties=third_parties or [],
         credentials=[credential],
         support={key: value for key, value in (("email", support_email), ("phone", support_phone)) if value},
     )
@@ -81,7 +101,9 @@ def write_private(path: Path, data: dict[str, Any]) -> None:
 
 def provision_robot(settings: Settings, credentials_file: Path) -> None:
     """The demo's pull-only provider that ``databrug journey`` acts as; fresh secrets at every demo start."""
-    registry = ProviderRegistry.load(settings.providers_file, configured_broker_secret(settings))
+    registry = ProviderRegistry.load(
+        settings.providers_file, configured_broker_secret(settings), replacing=[ROBOT_PROVIDER]
+    )
     keys = generate_provider_keys()
     _, secret, _ = register(
         registry,
@@ -90,6 +112,7 @@ def provision_robot(settings: Settings, credentials_file: Path) -> None:
         return_url=f"{settings.broker_url()}/",
         public_jwks=keys.public_jwks,
         partner="optional",
+        purposes=["gemeentepolis"],
         support_email="support@robot.invalid",
         support_phone="020 123 4567",
     )
@@ -110,7 +133,8 @@ DEMO_PROVIDER = "gezondverzekerd"
 
 
 def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
-    """The demo provider (Gezondverzekerd-like): webhooks to its own port, originals included.
+    """The demo provider (Gezondverzekerd-like): webhooks to its own port; asks under the ``gemeentepolis``
+    template, which allows no originals (they would carry the whole, untrimmed history).
 
     Its secrets (client secret, webhook secret, private keys) go to ``credentials_file`` (mode 0600),
     which the provider process reads; the broker keeps the API secret as a hash, the webhook secret encrypted
@@ -118,7 +142,7 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
     restart (packages stored earlier stay readable); the API and webhook secrets are new each time.
     """
     broker_secret = configured_broker_secret(settings)
-    registry = ProviderRegistry.load(settings.providers_file, broker_secret)
+    registry = ProviderRegistry.load(settings.providers_file, broker_secret, replacing=[DEMO_PROVIDER])
     private_jwks, public_jwks = _demo_provider_keys(credentials_file)
     provider_url = f"http://{settings.host}:{settings.provider_port}"
     _, secret, webhook_secret = register(
@@ -129,7 +153,12 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
         public_jwks=public_jwks,
         webhook_url=f"{provider_url}/webhooks/databrug",
         partner="optional",
-        want_documents=True,
+        want_documents=False,
+        purposes=["gemeentepolis"],
+        retention_days=RETENTION_DAYS,
+        privacy_statement_url=f"{provider_url}/privacy",
+        erasure_url=f"{provider_url}/gegevens-wissen",
+        third_parties=[],
         support_email="support@gezondverzekerd.invalid",
         support_phone="088 123 4567",
     )
@@ -142,6 +171,7 @@ def provision_provider_demo(settings: Settings, credentials_file: Path) -> None:
             "client_secret": secret,
             "webhook_secret": webhook_secret,
             "private_jwks": private_jwks,
+            "signing_jwks": _demo_signing_keys(credentials_file),
         },
     )
 
@@ -175,3 +205,15 @@ def _demo_provider_keys(credentials_file: Path) -> tuple[dict[str, Any], dict[st
         pass
     keys = generate_provider_keys()
     return keys.private_jwks, keys.public_jwks
+
+
+def _demo_signing_keys(credentials_file: Path) -> dict[str, Any]:
+    """The demo provider's ES256 key for erasure confirmations: the one in an earlier credentials file (so
+    confirmations it signed keep verifying), or a new one."""
+    try:
+        earlier = json.loads(credentials_file.read_text(encoding="utf-8"))["signing_jwks"]
+        if earlier["keys"] and all("d" in key for key in earlier["keys"]):
+            return dict(earlier)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return generate_erasure_signing_keys().private_jwks

@@ -15,8 +15,8 @@ from tests.e2e.stack import Stack
 
 COUPLE = "couple-both-employed"
 GROUPS = ("personen", "inkomens", "pensioenen", "bezittingen")
-CLOSED_MAX_PX = 2_500
-GROUP_OPEN_MAX_PX = 4_000
+CLOSED_MAX_PX = 3_300  # issue 17 added the purpose and what the provider commits to (~650 px on a phone)
+GROUP_OPEN_MAX_PX = 4_700  # the same ~650 px of issue 17
 RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 NOT_FOR_PEOPLE = ("True", "False", "None", "(nen)", "(s)")
 

@@ -99,7 +99,8 @@ def test_providers_add_shows_the_secret_once_and_stores_a_hash(tmp_path: Path) -
     registry = tmp_path / "providers.json"
     added = run(
         "providers", "add", "--file", str(registry), "--id", "gemeente-test", "--name", "Gemeente Test",
-        "--return-url", "https://example.invalid/", "--jwks", str(jwks),
+        "--return-url", "https://example.invalid/", "--jwks", str(jwks), "--purpose", "gemeentepolis",
+        "--retention-days", "365", "--privacy-url", "https://example.invalid/privacy",
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     secret = next(line.split()[-1] for line in added.stdout.splitlines() if line.startswith("client_secret"))

@@ -7,9 +7,12 @@ its tokens and events, the consent receipt), so that ``web/`` imports only the b
 its own modules (docs/design.md §7, ADR 0010; the import rules check it).
 """
 
+from databrug.broker.consent_terms import ConsentTerms
 from databrug.broker.core import Broker
 from databrug.broker.errors import BrokerError
+from databrug.broker.outcome import OutcomePreview
 from databrug.consent import ConsentReceipt, consent_statement
+from databrug.consent.statements import OutcomeConsent
 from databrug.registrations.access_tokens import DEFAULT_TTL_SECONDS as ACCESS_TOKEN_TTL_SECONDS
 from databrug.registrations.credentials import read_basic_credentials
 from databrug.sessions.errors import SessionError, SessionKeyInvalid, TokenInvalid
@@ -28,6 +31,9 @@ __all__ = [
     "Broker",
     "BrokerError",
     "ConsentReceipt",
+    "ConsentTerms",
+    "OutcomeConsent",
+    "OutcomePreview",
     "PageToken",
     "SessionError",
     "SessionEvent",

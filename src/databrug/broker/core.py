@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from joserfc.jwk import ECKey
 
+from databrug import purposes
 from databrug.broker import background
 from databrug.broker.collect import Collecting, Collector, not_collected
+from databrug.broker.consent_terms import ConsentTerms, consent_terms
 from databrug.broker.errors import BrokerError
 from databrug.broker.handover import DeletionAnnouncer, Handover
 from databrug.broker.login import (
@@ -32,7 +34,9 @@ from databrug.broker.login import (
     start_login,
     subject_hash,
 )
+from databrug.broker.outcome import OutcomePreview, outcome_request
 from databrug.broker.providers import authenticated, registered
+from databrug.broker.requests import session_request
 from databrug.broker.review import NextStep, PersonData, Reviewing
 from databrug.broker.vault import Collected, Vault
 from databrug.consent import ConsentReceipt, Language
@@ -45,7 +49,7 @@ from databrug.registrations.credentials import RecentlyVerified
 from databrug.registrations.model import ProviderRegistration
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.events import SessionEvent
-from databrug.sessions.model import SessionRecord
+from databrug.sessions.model import DataRequest, SessionRecord
 from databrug.sessions.service import AppSession, SessionService
 from databrug.sessions.watch import SessionWatch
 
@@ -104,6 +108,7 @@ class Broker:
             self.vault,
             self.announce_deletion,
             self.settings.broker_url,
+            self.receipt_key,
         )
 
     # -- providers
@@ -137,6 +142,39 @@ class Broker:
     def receipt_keys(self) -> dict[str, Any]:
         """The public keys that verify deletion receipts (a JWKS)."""
         return public_jwks(self.receipt_key)
+
+    # -- purpose templates (docs/purposes.md): published, and what a new session may ask within them
+
+    def purposes_document(self) -> dict[str, Any]:
+        """Every published purpose template version: ``/.well-known/databrug-purposes.json``."""
+        return purposes.purposes_document()
+
+    def session_request(
+        self,
+        provider_id: str,
+        sources: Sequence[SourceName],
+        *,
+        purpose: str | None = None,
+        wage_months: int | None = None,
+        tax_years: int | None = None,
+        documents: bool | None = None,
+        delivery: Literal["data", "outcome"] = "data",
+        parameters: Mapping[str, Any] | None = None,
+        declared_children: int | None = None,
+    ) -> DataRequest:
+        """The request a new session of this provider keeps; ``purpose_exceeded`` or
+        ``purpose_not_registered`` when it does not fit (``broker/requests.py``)."""
+        return session_request(
+            self.provider(provider_id),
+            sources,
+            purpose=purpose,
+            wage_months=wage_months,
+            tax_years=tax_years,
+            documents=documents,
+            delivery=delivery,
+            parameters=parameters,
+            declared_children=declared_children,
+        )
 
     # -- logging in
 
@@ -223,18 +261,43 @@ class Broker:
     async def finish_sources(self, app: AppSession, key: bytes, applicant_step: bool) -> NextStep:
         return await self._review.finish_sources(app, key, applicant_step)
 
+    # -- what the consent says besides the data (purpose, retention, third parties)
+
+    def consent_terms(self, app: AppSession) -> ConsentTerms:
+        return consent_terms(self.provider(app.record.provider_id), app.record)
+
     # -- handing over
 
     async def deliver(
-        self, app: AppSession, key: bytes, language: Language, consenting: Mapping[Role, str | None]
+        self,
+        app: AppSession,
+        key: bytes,
+        language: Language,
+        consenting: Mapping[Role, str | None],
+        send_data: bool = False,
     ) -> tuple[SessionRecord, ConsentReceipt]:
         """Each consenting role with the BSN its login cookie holds (None: the phone holds no valid login
-        for that person, who must log in again to consent)."""
+        for that person, who must log in again to consent). ``send_data``: an outcome-only session whose
+        outcome is "investigate" sends the template-bounded data with it (else
+        ``outcome_data_not_allowed``)."""
         for role, bsn in consenting.items():
             if bsn is None:
                 raise BrokerError("consent_login_required", "log in with DigiD again to consent")
             self.check_subject(app, role, bsn)
-        return await self._handover.deliver(app, key, language, list(consenting))
+        return await self._handover.deliver(app, key, language, list(consenting), send_data)
+
+    async def outcome_preview(
+        self, app: AppSession, key: bytes, people: list[PersonData] | None = None
+    ) -> OutcomePreview | None:
+        """The outcome the handover would sign now, on the data the review shows; None for a session that
+        asks for the data. ``people``: what ``people()`` returned in this request (saves opening the data
+        again)."""
+        if outcome_request(app.record) is None:
+            return None
+        found = people if people is not None else await self.people(app, key)
+        subjects = [person.subject for person in found]
+        entries = [entry for person in found for entry in person.entries]
+        return self._handover.outcome_preview(app, subjects, entries)
 
     async def consent_receipt(self, app: AppSession, key: bytes) -> bytes | None:
         return await self.vault.load_receipt(app, key)

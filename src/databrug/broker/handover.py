@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from joserfc.jwk import ECKey
 
 from databrug.broker.errors import BrokerError
 from databrug.broker.login import login_is_fresh
+from databrug.broker.outcome import OutcomePreview, evaluate_outcome, outcome_request, outcome_statement
 from databrug.broker.providers import registered
 from databrug.broker.review import Reviewing
 from databrug.broker.vault import Vault
 from databrug.consent import ConsentReceipt, Language, consent_receipt, make_consent
+from databrug.consent.receipt import ReceiptErasure
+from databrug.consent.statements import OutcomeConsent, consent_statement
 from databrug.delivery.events import package_deleted, package_ready
 from databrug.delivery.jwe import SealedPackage, seal_package
+from databrug.delivery.outcome import sign_outcome
 from databrug.delivery.package import build_package
 from databrug.delivery.receipts import DeletionReason, DeletionReceipt, sign_receipt
 from databrug.delivery.webhooks import WebhookSender
-from databrug.records import Document, ProviderRef, Role, SourceEntry, Subject
+from databrug.records import ConsentRecord, Document, ProviderRef, Role, SourceEntry, Subject
 from databrug.records.consent import ConsentAuthentication
+from databrug.records.outcome import ErasureCommitment, PurposeRef, outcome_sha256
 from databrug.records.package import PartnerAbsence
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.model import SessionRecord
@@ -69,6 +75,45 @@ class DeletionAnnouncer:
         return signed
 
 
+def new_erasure_token() -> str:
+    """The erasure code: the citizen's receipt holds it, the package only its SHA-256 (192 random bits)."""
+    return "era_" + secrets.token_urlsafe(24)
+
+
+def _person_only(subject: Subject) -> Subject:
+    """What goes of a person in an outcome-only package: who they are (the BRP record), no incomes or
+    assets."""
+    return Subject(role=subject.role, person=subject.person)
+
+
+def _entries_of(subjects: list[Subject], entries: list[SourceEntry]) -> list[SourceEntry]:
+    """The source entries the subjects' records point at (for a person-only subject: the BRP's)."""
+    refs = {ref for subject in subjects for ref in subject.source_refs()}
+    return [e for e in entries if e.id in refs]
+
+
+def _committed_to_outcome(
+    consent: ConsentRecord,
+    subject: Subject,
+    evaluated: list[SourceEntry],
+    provider: ProviderRef,
+    language: Language,
+    mention: OutcomeConsent,
+    signed_outcome: str,
+) -> ConsentRecord:
+    """The consent in outcome mode: its statement says the outcome goes (computed on every source the rule
+    read, named), and it commits to that signed outcome by its SHA-256 (``verify_consents`` checks it)."""
+    mine = [e for e in evaluated if e.subject == subject.role]
+    name = subject.person.name if subject.person else None
+    return ConsentRecord.model_validate(
+        {
+            **consent.model_dump(),
+            "statement": consent_statement(provider.name, mine, language, name, outcome=mention),
+            "outcome_sha256": outcome_sha256(signed_outcome),
+        }
+    )
+
+
 def _authentication(app: AppSession, role: Role) -> ConsentAuthentication:
     """How the person consenting logged in, from the record (checked fresh just before)."""
     progress = app.record.subjects[role]
@@ -93,6 +138,7 @@ class Handover:
         vault: Vault,
         deletions: DeletionAnnouncer,
         broker_url: str,
+        receipt_key: ECKey,
     ) -> None:
         self._sessions = sessions
         self._registry = registry
@@ -101,14 +147,21 @@ class Handover:
         self._vault = vault
         self._deletions = deletions
         self._broker_url = broker_url
+        self._receipt_key = receipt_key
+        """Signs outcomes too: the key published at ``/.well-known/databrug-receipt-keys.json``."""
 
     async def deliver(
-        self, app: AppSession, key: bytes, language: Language, consenting: list[Role]
+        self, app: AppSession, key: bytes, language: Language, consenting: list[Role], send_data: bool = False
     ) -> tuple[SessionRecord, ConsentReceipt]:
         """Build the package and seal it to the provider; then record each person's consent with the sealed
         package (one update), queue the webhook and keep the citizen's consent receipt. Each consenting
         person must have logged in with DigiD within ``CONSENT_LOGIN_WINDOW`` (``consent_login_required``,
-        nothing recorded): the record says how, and the SDK checks it."""
+        nothing recorded): the record says how, and the SDK checks it.
+
+        A session asking for the outcome (``request.delivery == "outcome"``) sends the broker's signed outcome
+        and the person records only; ``send_data`` also sends the template-bounded data, allowed only when the
+        outcome is "investigate" (``outcome_data_not_allowed``; refused for a data-mode session too). Every
+        package carries the SHA-256 of a fresh erasure code that only the citizen's receipt holds."""
         provider = registered(self._registry, app.record.provider_id)
         ref = ProviderRef(id=provider.id, name=provider.display_name)
         subjects_in = app.record.subjects  # a partner who never logged in (went on without them) has no data
@@ -121,10 +174,14 @@ class Handover:
                 raise BrokerError("consent_login_required", "log in with DigiD again to consent")
         if sorted(consenting) != sorted(roles):
             raise BrokerError("consent_required", "everyone who logged in must consent to their own data")
+        asked = app.record.request
+        wants_outcome = outcome_request(app.record) is not None
+        if send_data and not wants_outcome:
+            raise BrokerError("outcome_data_not_allowed", "this session sends the data already")
+        package_id = package_id_for(app.session_id)
         subjects: list[Subject] = []
         entries: list[SourceEntry] = []
         documents: list[Document] = []
-        consents = []
         for role in roles:
             subject, mine, originals = await self._review.subject_data(app, key, role)
             if not mine:
@@ -132,27 +189,75 @@ class Handover:
             subjects.append(subject)
             entries.extend(mine)
             documents.extend(originals)
-            consents.append(make_consent(subject, mine, ref, language, now, _authentication(app, role)))
+        signed_outcome: str | None = None
+        mention: OutcomeConsent | None = None
+        if wants_outcome:
+            preview = evaluate_outcome(app.record, ref, package_id, subjects, entries, now)
+            if send_data and preview.advice.outcome != "investigate":
+                raise BrokerError(
+                    "outcome_data_not_allowed", "the data go with the outcome only when it says investigate"
+                )
+            statement = outcome_statement(preview, app.record, package_id, self._broker_url, now)
+            signed_outcome = sign_outcome(statement, self._receipt_key)
+            mention = OutcomeConsent(preview.rule_id, preview.rule_version, with_data=send_data)
+        sent = subjects if signed_outcome is None or send_data else [_person_only(s) for s in subjects]
+        sent_entries = entries if sent is subjects else _entries_of(sent, entries)
+        consents = []
+        for subject in sent:
+            consent = make_consent(
+                subject, sent_entries, ref, language, now, _authentication(app, subject.role)
+            )
+            if signed_outcome is not None and mention is not None:
+                consent = _committed_to_outcome(
+                    consent, subject, entries, ref, language, mention, signed_outcome
+                )
+            consents.append(consent)
+        token = new_erasure_token()
+        purpose = PurposeRef(id=asked.purpose, version=asked.purpose_version) if asked is not None else None
         package = build_package(
             ref,
             app.record.reference,
-            subjects,
-            entries,
+            sent,
+            sent_entries,
             consents,
-            documents,
-            include_documents=provider.want_documents,
-            package_id=package_id_for(app.session_id),
+            documents if sent is subjects else [],
+            include_documents=asked.include_documents if asked is not None else provider.want_documents,
+            package_id=package_id,
             partner_absent=PartnerAbsence(reason=app.record.partner_absent)
             if app.record.partner_absent and "partner" not in roles
             else None,
+            purpose=purpose,
+            outcome=signed_outcome,
+            erasure=ErasureCommitment(
+                token_sha256=hashlib.sha256(token.encode("ascii")).hexdigest(),
+                retention_days=provider.retention_days,
+            ),
         )
         sealed = await asyncio.to_thread(seal_package, package, provider.encryption_jwks)
         record = await self._sessions.deliver(app, roles, sealed.compact.encode("ascii"))
-        receipt = consent_receipt(app.session_id, package, now, sealed.ciphertext_sha256)
+        erasure = ReceiptErasure(
+            token=token,
+            erasure_url=provider.erasure_url,
+            retention_days=provider.retention_days,
+            privacy_statement_url=provider.privacy_statement_url,
+            provider_name=provider.display_name,
+            third_parties=list(provider.third_parties),
+            purpose=purpose,
+        )
+        receipt = consent_receipt(app.session_id, package, now, sealed.ciphertext_sha256, erasure=erasure)
         await self._announce_package(record, package.package_id, sealed)
-        del package, subjects  # the plaintext goes out of scope here; only the JWE remains
+        del package, subjects, sent  # the plaintext goes out of scope here; only the JWE remains
         await self._vault.save_receipt(app, key, receipt)
         return record, receipt
+
+    def outcome_preview(
+        self, app: AppSession, subjects: list[Subject], entries: list[SourceEntry]
+    ) -> OutcomePreview:
+        """What the signed outcome would say now, for the review (the same evaluation ``deliver`` signs)."""
+        provider = registered(self._registry, app.record.provider_id)
+        ref = ProviderRef(id=provider.id, name=provider.display_name)
+        now = self._sessions.clock.now()
+        return evaluate_outcome(app.record, ref, package_id_for(app.session_id), subjects, entries, now)
 
     async def _announce_package(self, record: SessionRecord, package_id: str, sealed: SealedPackage) -> None:
         provider = registered(self._registry, record.provider_id)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from databrug import purposes
 from databrug.broker.errors import BrokerError
 from databrug.broker.vault import Collected, SourceIndex, Vault, document_filename
 from databrug.records import Assets, Document, Incomes, Pensions, Role, SourceEntry, SourceName, Subject
@@ -102,6 +103,12 @@ class Reviewing:
     async def subject_data(
         self, app: AppSession, key: bytes, role: Role, only: tuple[SourceName, ...] | None = None
     ) -> tuple[Subject, list[SourceEntry], list[Document]]:
+        """One person's data as far as the session's purpose template and request allow (history trimmed,
+        fields and kinds dropped: ``purposes.bounded_subject``, for the broker clock's day), with the
+        originals only when the request includes them. What the review shows, the consent's digest covers
+        and the package holds: all three read it here. A session from before purposes (no ``request``)
+        reads as it was collected."""
+        asked = app.record.request
         documents: list[ParsedDocument] = []
         originals: list[Document] = []
         for source in app.record.sources:
@@ -123,7 +130,11 @@ class Reviewing:
                         )
                     )
         subject, entries = merge_documents(role, documents)
-        return subject, entries, originals
+        if asked is None:
+            return subject, entries, originals
+        bounds = purposes.template(asked.purpose, asked.purpose_version)
+        subject = purposes.bounded_subject(bounds, asked, subject, self._sessions.clock.now().date())
+        return subject, entries, originals if asked.include_documents else []
 
     async def people(self, app: AppSession, key: bytes) -> list[PersonData]:
         """Everyone who logged in, with their merged data: what the review page shows."""

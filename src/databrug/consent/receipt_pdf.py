@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 
 from databrug.consent.receipt import _TEXT as RECEIPT_TEXT
-from databrug.consent.receipt import RECEIPT_GROUPS, ConsentReceipt
+from databrug.consent.receipt import RECEIPT_GROUPS, ConsentReceipt, ReceiptErasure
 from databrug.consent.statements import Language, catalogue
 
 DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
@@ -97,6 +97,8 @@ def receipt_pdf(receipt: ConsentReceipt, language: Language, deletion: Deletion 
                 _pair(pdf, labels[group], str(consent.counts[group]))
         _pair(pdf, labels["statement_digest"], consent.statement_digest)
         _pair(pdf, labels["data_digest"], consent.data_digest)
+    if receipt.erasure is not None:
+        _erasure(pdf, receipt.erasure, labels)
     _heading(pdf, labels["deletion"])
     if deletion is None:
         _line(pdf, labels["not_collected"], 5)
@@ -109,6 +111,25 @@ def receipt_pdf(receipt: ConsentReceipt, language: Language, deletion: Deletion 
     pdf.ln(4)
     _line(pdf, labels["footer"], 5)
     return bytes(pdf.output())
+
+
+def _erasure(pdf: FPDF, erasure: ReceiptErasure, labels: dict[str, str]) -> None:
+    _heading(pdf, labels["commitments"])
+    _pair(pdf, labels["retention"], labels["retention_days"].format(days=erasure.retention_days))
+    _pair(pdf, labels["third_parties"], ", ".join(erasure.third_parties) or labels["no_third_parties"])
+    _pair(pdf, labels["privacy_statement"], erasure.privacy_statement_url)
+    if erasure.purpose is not None:
+        template = labels["template_value"].format(id=erasure.purpose.id, version=erasure.purpose.version)
+        _pair(pdf, labels["template"], template)
+    _heading(pdf, labels["erasure_heading"])
+    if erasure.erasure_url:
+        _line(pdf, labels["erasure_where"].format(provider=erasure.provider_name, url=erasure.erasure_url), 5)
+    else:
+        _line(pdf, labels["erasure_ask"].format(provider=erasure.provider_name), 5)
+    pdf.set_font("Courier", "B", 11)
+    _line(pdf, erasure.token, 7)
+    pdf.set_font("Helvetica", "", 10)
+    _line(pdf, labels["erasure_secret"], 5)
 
 
 def _line(pdf: FPDF, text: str, height: float) -> None:
@@ -140,6 +161,7 @@ _PDF_ONLY: dict[Language, dict[str, str]] = {
         "deleted": "De ontvanger heeft het pakket opgehaald. Databrug heeft het gewist op {when}. "
         "Hieronder het ondertekende bewijs daarvan.",
         "ciphertext": "Vingerafdruk van het pakket",
+        "erasure_heading": "Uw gegevens laten wissen",
     },
     "en": {
         "title": "Databrug - proof of sending",
@@ -152,6 +174,7 @@ _PDF_ONLY: dict[Language, dict[str, str]] = {
         "deleted": "The recipient collected the package. Databrug deleted it on {when}. "
         "Below is the signed proof.",
         "ciphertext": "Fingerprint of the package",
+        "erasure_heading": "Having your data erased",
     },
 }
 _LABELS: dict[Language, dict[str, str]] = {

@@ -44,6 +44,15 @@ class StatementCatalogue:
     list_words: Mapping[Language, tuple[str, str]]
     sources: Mapping[SourceName, _SourceNames]
     roles: Mapping[Role, Mapping[Language, str]]
+    outcome_statement: Mapping[Language, str]
+    outcome_and_data_statement: Mapping[Language, str]
+    rules: Mapping[str, Mapping[Language, str]]
+
+    def rule_name(self, rule_id: str, version: str, language: Language) -> str:
+        names = self.rules.get(rule_id)
+        if names is None:
+            raise ValueError(f"rule {rule_id!r} has no name in {_DATA_FILE}")
+        return names[language].format(version=version)
 
     def describe_source(
         self, source: SourceName, documents: Iterable[DocumentType], language: Language
@@ -82,13 +91,25 @@ def _texts(mapping: Any, where: str) -> dict[Language, str]:
     return texts
 
 
+def _statement(data: Any, key: str, placeholders: tuple[str, ...]) -> dict[Language, str]:
+    texts = _texts(_require(data, key, "the top level"), key)
+    for language, text in texts.items():
+        for placeholder in placeholders:
+            if placeholder not in text:
+                raise StatementCatalogueInvalid(f"{_DATA_FILE}: {key}.{language} lacks {placeholder}")
+    return texts
+
+
 def parse_catalogue(data: Any) -> StatementCatalogue:
     """Check and convert the YAML document; every source and both languages must be present."""
-    statement = _texts(_require(data, "statement", "the top level"), "statement")
-    for language, text in statement.items():
-        for placeholder in ("{person}", "{provider}", "{sources}"):
-            if placeholder not in text:
-                raise StatementCatalogueInvalid(f"{_DATA_FILE}: statement.{language} lacks {placeholder}")
+    statement = _statement(data, "statement", ("{person}", "{provider}", "{sources}"))
+    outcome_placeholders = ("{person}", "{provider}", "{sources}", "{rule}")
+    outcome_statement = _statement(data, "outcome_statement", outcome_placeholders)
+    outcome_and_data_statement = _statement(data, "outcome_and_data_statement", outcome_placeholders)
+    raw_rules = _require(data, "rules", "the top level")
+    if not isinstance(raw_rules, dict) or not raw_rules:
+        raise StatementCatalogueInvalid(f"{_DATA_FILE}: rules must name at least one rule")
+    rules = {str(rule): _texts(names, f"rules.{rule}") for rule, names in raw_rules.items()}
     list_words: dict[Language, tuple[str, str]] = {}
     for language in LANGUAGES:
         words = _require(_require(data, "list_words", "the top level"), language, "list_words")
@@ -117,6 +138,9 @@ def parse_catalogue(data: Any) -> StatementCatalogue:
         list_words=list_words,
         sources=sources,
         roles=roles,
+        outcome_statement=outcome_statement,
+        outcome_and_data_statement=outcome_and_data_statement,
+        rules=rules,
     )
 
 
@@ -146,11 +170,27 @@ def signing_name(name: PersonName) -> str:
     return " ".join(part for part in (initials, name.prefix or "", name.surname) if part)
 
 
+@dataclass(frozen=True)
+class OutcomeConsent:
+    """An outcome-only delivery: the published rule whose signed outcome goes, and whether the data go too
+    (after the outcome "investigate")."""
+
+    rule_id: str
+    rule_version: str
+    with_data: bool = False
+
+
 def consent_statement(
-    provider_name: str, entries: Iterable[SourceEntry], language: Language, name: PersonName | None = None
+    provider_name: str,
+    entries: Iterable[SourceEntry],
+    language: Language,
+    name: PersonName | None = None,
+    outcome: OutcomeConsent | None = None,
 ) -> str:
     """The exact text a subject agrees to, naming the person (``name``, from their BRP record; else their
-    role), the provider and the sources behind ``entries`` (all of one subject)."""
+    role), the provider and the sources behind ``entries`` (all of one subject). With ``outcome``: the
+    outcome-only statement (the rule's outcome goes, computed on those sources; the data only
+    ``with_data``)."""
     names = catalogue()
     listed = list(entries)
     roles = {entry.subject for entry in listed}
@@ -161,6 +201,14 @@ def consent_statement(
         raise ValueError("a consent statement needs at least one source")
     person = signing_name(name) if name is not None else names.roles[roles.pop()][language]
     described = [names.describe_source(source, docs, language) for source, docs in used.items()]
-    return names.statement[language].format(
-        person=person, provider=provider_name, sources=names.join(described, language)
+    if outcome is None:
+        return names.statement[language].format(
+            person=person, provider=provider_name, sources=names.join(described, language)
+        )
+    text = names.outcome_and_data_statement if outcome.with_data else names.outcome_statement
+    return text[language].format(
+        person=person,
+        provider=provider_name,
+        sources=names.join(described, language),
+        rule=names.rule_name(outcome.rule_id, outcome.rule_version, language),
     )

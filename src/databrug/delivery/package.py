@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from databrug.consent import canonical_json, consent_matches
 from databrug.delivery.errors import ConsentMissing
 from databrug.records import ConsentRecord, DataPackage, Document, ProviderRef, SourceEntry, Subject
+from databrug.records.outcome import ErasureCommitment, PurposeRef
 from databrug.records.package import PartnerAbsence
 
 PACKAGE_MEDIA_TYPE = "application/vnd.databrug.package+json"
@@ -36,9 +37,14 @@ def build_package(
     package_id: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     partner_absent: PartnerAbsence | None = None,
+    purpose: PurposeRef | None = None,
+    outcome: str | None = None,
+    erasure: ErasureCommitment | None = None,
 ) -> DataPackage:
     """The package for ``provider``; refuses a subject without a matching consent. ``partner_absent``: the
-    app asked for the partner and the citizen went on without them, and why.
+    app asked for the partner and the citizen went on without them, and why. ``purpose``: the template the
+    request stayed within; ``outcome``: the broker's signed outcome (outcome-only delivery); ``erasure``: the
+    erasure token's SHA-256 and the provider's retention.
 
     ``sources`` may list more entries than the subjects use (e.g. a document that yielded nothing); only the
     entries of the packaged subjects' roles are kept. ``documents`` are dropped unless ``include_documents``.
@@ -67,6 +73,9 @@ def build_package(
         consents=[by_role[s.role] for s in subjects],
         documents=kept_documents,
         partner_absent=partner_absent,
+        purpose=purpose,
+        outcome=outcome,
+        erasure=erasure,
     )
 
 

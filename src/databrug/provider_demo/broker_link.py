@@ -1,17 +1,26 @@
-"""How this provider reaches the broker: its secrets (from the credentials file) and the SDK client."""
+"""How this provider reaches the broker: its secrets (from the credentials file) and the SDK client.
+
+The credentials file also holds the provider's own ES256 key (``signing_jwks``) that signs erasure
+confirmations; ``databrug demo`` writes it once and keeps it. A file without one (written by hand, or by an
+older version) gets a key for this process only: confirmations it signed then stop verifying at a restart.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from databrug.sdk import DatabrugClient
+from databrug.sdk import DatabrugClient, generate_erasure_signing_keys
 
 RECEIPT_KEYS_PATH = "/.well-known/databrug-receipt-keys.json"
+
+
+def _process_signing_key() -> dict[str, Any]:
+    return generate_erasure_signing_keys().private_jwks
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class BrokerLink:
     client_secret: str
     webhook_secrets: tuple[str, ...]
     private_jwks: dict[str, Any]
+    signing_jwks: dict[str, Any] = field(default_factory=_process_signing_key)
 
     @classmethod
     def load(cls, path: Path) -> BrokerLink:
@@ -32,6 +42,7 @@ class BrokerLink:
             client_secret=str(data["client_secret"]),
             webhook_secrets=tuple(str(s) for s in secrets),
             private_jwks=dict(data["private_jwks"]),
+            signing_jwks=dict(data.get("signing_jwks") or _process_signing_key()),
         )
 
     def broker_jwks(self) -> dict[str, Any] | None:

@@ -1,6 +1,11 @@
 """Cases: the application, the invitation (a broker session made with the SDK), decisions and deletion.
 
 Statuses follow the back office's flow: received → invited → data_received → advised → decided.
+
+Every session asks within the published ``gemeentepolis`` purpose template. A municipality set to "outcome"
+asks for the broker's signed outcome of the rule with its own parameters instead of the data; from an
+outcome-only case a caseworker can ask for the full data (``request_full_data``): a new session in data
+mode, the invitation again, the case back to invited.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from databrug.provider_demo.config import ProviderSettings
 from databrug.provider_demo.email_address import checked_email
@@ -40,6 +46,7 @@ PHONE = re.compile(r"^\+?[0-9 ()-]{8,20}$")
 MAX_CHILDREN = 15
 # Re-send the same link only while it has at least this long to live; otherwise start a new session.
 RESEND_MARGIN = timedelta(hours=1)
+PURPOSE = "gemeentepolis"
 
 
 class ApplicationInvalid(ValueError):
@@ -113,6 +120,7 @@ class CaseService:
                 updated_at=now,
                 settings_snapshot=municipality_settings.model_dump(mode="json"),
                 invitations_sent=0,
+                delivery=municipality_settings.delivery,
             )
             if municipality_settings.check_timing == "after":
                 case.decision = "granted"
@@ -146,6 +154,7 @@ class CaseService:
                             invitee_email=case.email,
                             language=case.language,
                             partner_expected=case.partner_declared,
+                            **self._request(db, case),
                         )
                 except DatabrugError as error:
                     log.warning("session not created case=%s code=%s", case_id, error.code)
@@ -177,6 +186,36 @@ class CaseService:
             case.updated_at = now
         log.info("invitation sent case=%s", case_id)
         return True
+
+    @staticmethod
+    def _request(db: Session, case: Case) -> dict[str, Any]:
+        """The purpose, the delivery and (for an outcome) the rule's parameters with the declared children.
+
+        The parameters are the municipality's current ones: the outcome is signed with the parameters it was
+        asked with, so the back office shows those (from the outcome), not the snapshot."""
+        request: dict[str, Any] = {"purpose": PURPOSE, "delivery": case.delivery}
+        if case.delivery == "outcome":
+            settings, _ = settings_for(db, case.municipality_code)
+            request["outcome"] = {
+                "parameters": settings.rule_parameters().model_dump(mode="json"),
+                "declared_children": case.children,
+            }
+        return request
+
+    def request_full_data(self, case_id: str) -> bool:
+        """From an outcome-only case: a new session in data mode, the invitation again, status invited."""
+        with self.db.session() as db:
+            case = db.get(Case, case_id)
+            if case is None or case.delivery != "outcome" or case.outcome is None:
+                return False
+            case.delivery = "data"
+            case.citizen_url = None  # a new session: the old one delivered the outcome
+            case.session_expires_at = None
+            if case.status != "decided":
+                case.status = "invited"
+            case.updated_at = datetime.now(UTC)
+        log.info("full data requested case=%s", case_id)
+        return self.invite(case_id)
 
     @staticmethod
     def _cancel_quietly(client: DatabrugClient, session_id: str) -> None:

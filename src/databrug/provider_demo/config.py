@@ -6,6 +6,10 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+RETENTION_DAYS = 365
+"""How long the demo provider keeps a case: its commitment in the broker registration (``provisioning``) and
+what its privacy page says."""
+
 
 class ProviderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATABRUG_PROVIDER_", extra="ignore")

@@ -2,8 +2,17 @@
 
 Order on ``package.ready``: fetch the JWE → decrypt + validate (SDK) → check every consent (SDK) → store the
 JWE as received (it stays encrypted to our key at rest) and the advice → only then acknowledge, and keep
-the broker's signed deletion receipt. Idempotent by webhook id (a replay cache in the database, shared by
-every process) and by package id (a package already stored is acknowledged again, never stored twice).
+the broker's signed deletion receipt. With the package goes the SHA-256 of the citizen's erasure code
+(``erasure.py``).
+
+An outcome package (the municipality asks for the outcome only) carries the broker's signed outcome of the
+Gemeentepolis rule instead of the data: its signature is checked with the broker's published key (SDK
+``verify_outcome``), its claims become the case's outcome and advice. When the citizen also sent the data
+(after an "investigate"), the own advice is computed as for a data package and the outcome's inputs digest
+checked against the data (``outcome_inputs_match``).
+
+Idempotent by webhook id (a replay cache in the database, shared by every process) and by package id (a
+package already stored is acknowledged again, never stored twice).
 """
 
 from __future__ import annotations
@@ -16,11 +25,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from databrug.provider_demo.eligibility import Declaration, assess
+from databrug.eligibility import Declaration, assess
+from databrug.eligibility.model import Advice
 from databrug.provider_demo.municipalities import settings_for
+from databrug.provider_demo.municipality_settings import MunicipalitySettings
 from databrug.provider_demo.storage.database import Database
 from databrug.provider_demo.storage.tables import Case, ReceivedWebhook, StoredPackage
-from databrug.records import DataPackage
+from databrug.records import DataPackage, Subject
 from databrug.sdk import (
     DatabrugClient,
     DatabrugError,
@@ -28,7 +39,9 @@ from databrug.sdk import (
     WebhookReplayed,
     WebhookVerificationError,
     decrypt_package,
+    outcome_inputs_match,
     verify_consents,
+    verify_outcome,
     verify_webhook,
 )
 
@@ -76,11 +89,13 @@ class Intake:
         client: Callable[[], DatabrugClient],
         webhook_secrets: tuple[str, ...],
         private_jwks: Mapping[str, Any],
+        broker_jwks: Callable[[], Mapping[str, Any] | None] = lambda: None,
     ) -> None:
         self.db = db
         self.client = client
         self.webhook_secrets = webhook_secrets
         self.private_jwks = private_jwks
+        self.broker_jwks = broker_jwks
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> tuple[int, str]:
         """(HTTP status, short text) for the broker. 400 forged/stale, 2xx handled or duplicate, 5xx retry."""
@@ -160,7 +175,8 @@ class Intake:
                 if package.provider_reference != case.id:
                     raise PackageError("package_reference_mismatch", "the package names another case")
                 verify_consents(package)
-                self._store(case.id, session_id, jwe, package)
+                outcome = self._verified_outcome(package)
+                self._store(case.id, session_id, jwe, package, outcome)
                 package_id = package.package_id
             else:  # stored before, but the acknowledgement did not get through: acknowledge again
                 jwe, package_id = earlier.jwe, earlier.package_id
@@ -177,7 +193,29 @@ class Intake:
         log.info("package stored and acknowledged case=%s", case.id)
         return case.id
 
-    def _store(self, case_id: str, session_id: str, jwe: str, package: DataPackage) -> None:
+    def _verified_outcome(self, package: DataPackage) -> dict[str, Any] | None:
+        """The outcome's claims (and whether the data sent with it is what it was computed on); None for a
+        data package. ``PackageError`` when the outcome's signature does not verify: not stored, not acked."""
+        if package.outcome is None:
+            return None
+        jwks = self.broker_jwks()
+        if jwks is None:
+            raise PackageError("broker_keys_unavailable", "the broker's keys are needed to check the outcome")
+        statement = verify_outcome(package, jwks)  # also checks it is about this package and case
+        claims: dict[str, Any] = statement.model_dump(mode="json")
+        claims["signature_verified"] = True
+        claims["with_data"] = carries_data(package)
+        claims["inputs_match"] = outcome_inputs_match(package, statement) if claims["with_data"] else None
+        return claims
+
+    def _store(
+        self,
+        case_id: str,
+        session_id: str,
+        jwe: str,
+        package: DataPackage,
+        outcome: dict[str, Any] | None = None,
+    ) -> None:
         now = datetime.now(UTC)
         with self.db.session() as db:
             if db.get(StoredPackage, package.package_id) is not None:
@@ -193,23 +231,62 @@ class Intake:
                     jwe=jwe,
                     received_at=now,
                     consents_verified=True,
+                    erasure_token_sha256=package.erasure.token_sha256 if package.erasure else None,
                 )
             )
             case.session_state = "delivered"
             case.updated_at = now
             if case.status != "decided":
                 case.status = "data_received"
+            if outcome is not None:
+                case.outcome = outcome
+                case.advice_outcome = str(outcome["outcome"])
+                case.advice = None
+                if case.status != "decided":
+                    case.status = "advised"
+                if not outcome["with_data"]:
+                    return
             settings, _ = settings_for(db, case.municipality_code)
-            try:
-                advice = assess(package, Declaration(case.partner_declared, case.children), settings)
-            except Exception as error:  # a rule bug must not lose the package: keep it, advise by hand
-                log.error("assessment failed case=%s error=%s", case_id, type(error).__name__)
+            advice = _assessed(package, case, settings, case_id)
+            if advice is None:
                 return
             case.settings_snapshot = settings.model_dump(mode="json")
             case.advice = advice.model_dump(mode="json")
-            case.advice_outcome = advice.outcome
+            if outcome is None:
+                case.advice_outcome = advice.outcome
             if case.status != "decided":
                 case.status = "advised"
+
+
+def carries_data(package: DataPackage) -> bool:
+    """Whether the package holds income, pension or asset records (an outcome-only one holds none)."""
+    return any(_records(subject) for subject in package.subjects)
+
+
+def _records(subject: Subject) -> int:
+    incomes, pensions, assets = subject.incomes, subject.pensions, subject.assets
+    return (
+        len(incomes.relations)
+        + len(incomes.tax_years)
+        + len(incomes.allowances)
+        + len(pensions.schemes)
+        + len(pensions.survivor_pensions)
+        + (1 if pensions.state_pension else 0)
+        + len(assets.homes)
+        + len(assets.mortgages)
+        + len(assets.vehicles)
+        + len(assets.bank_balances)
+    )
+
+
+def _assessed(
+    package: DataPackage, case: Case, settings: MunicipalitySettings, case_id: str
+) -> Advice | None:
+    try:
+        return assess(package, Declaration(case.partner_declared, case.children), settings)
+    except Exception as error:  # a rule bug must not lose the package: keep it, advise by hand
+        log.error("assessment failed case=%s error=%s", case_id, type(error).__name__)
+        return None
 
 
 def reassess(db: Database, case_id: str, private_jwks: Mapping[str, Any]) -> bool:
@@ -224,11 +301,14 @@ def reassess(db: Database, case_id: str, private_jwks: Mapping[str, Any]) -> boo
         if case is None or stored is None:
             return False
         package = open_package(stored, private_jwks)
+        if not carries_data(package):  # outcome only: the broker's signed outcome stands, nothing to redo
+            return False
         settings, _ = settings_for(session, case.municipality_code)
         advice = assess(package, Declaration(case.partner_declared, case.children), settings)
         case.settings_snapshot = settings.model_dump(mode="json")
         case.advice = advice.model_dump(mode="json")
-        case.advice_outcome = advice.outcome
+        if case.outcome is None:
+            case.advice_outcome = advice.outcome
         case.updated_at = datetime.now(UTC)
         if case.status == "data_received":
             case.status = "advised"

@@ -14,7 +14,7 @@ from importlib import resources
 
 from sqlalchemy.orm import Session
 
-from databrug.provider_demo.eligibility.settings import MunicipalitySettings
+from databrug.provider_demo.municipality_settings import MunicipalitySettings
 from databrug.provider_demo.storage.tables import MunicipalitySettingsRow
 
 DEFAULT_CODE = "default"

@@ -12,6 +12,7 @@ from databrug.provider_demo.accounts import add_caseworker
 from databrug.provider_demo.broker_link import BrokerLink
 from databrug.provider_demo.cases import CaseService
 from databrug.provider_demo.config import ProviderSettings
+from databrug.provider_demo.erasure import ErasureService
 from databrug.provider_demo.intake import Intake
 from databrug.provider_demo.mail import send
 from databrug.provider_demo.municipalities import seed_settings
@@ -29,6 +30,7 @@ class ProviderServices:
     link: BrokerLink
     cases: CaseService
     intake: Intake
+    erasure: ErasureService
 
 
 class _ClientFactory:
@@ -40,10 +42,14 @@ class _ClientFactory:
         self._lock = threading.Lock()
 
     def __call__(self) -> DatabrugClient:
+        return self.link.client(self.broker_jwks())
+
+    def broker_jwks(self) -> dict[str, Any] | None:
+        """The broker's published keys (receipts and outcomes); None while the broker is unreachable."""
         with self._lock:
             if self._broker_jwks is None:
                 self._broker_jwks = self.link.broker_jwks()
-        return self.link.client(self._broker_jwks)
+            return self._broker_jwks
 
 
 def build_services(
@@ -61,7 +67,9 @@ def build_services(
         if settings.seed_demo_caseworker:
             username, password, name = DEMO_CASEWORKER
             add_caseworker(session, username, password, name, is_admin=True)
-    make_client = client or _ClientFactory(link)
+    factory = _ClientFactory(link)
+    make_client = client or factory
     cases = CaseService(db, settings, make_client, mailer or (lambda message: send(message, settings)))
-    intake = Intake(db, make_client, link.webhook_secrets, link.private_jwks)
-    return ProviderServices(settings=settings, db=db, link=link, cases=cases, intake=intake)
+    intake = Intake(db, make_client, link.webhook_secrets, link.private_jwks, factory.broker_jwks)
+    erasure = ErasureService(cases, link.provider_id, link.signing_jwks)
+    return ProviderServices(settings=settings, db=db, link=link, cases=cases, intake=intake, erasure=erasure)

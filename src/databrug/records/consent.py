@@ -43,3 +43,10 @@ class ConsentRecord(Record):
         description="The consenting person's own DigiD login behind this consent; packages made before it "
         "was recorded lack it, and verify_consents refuses those",
     )
+    # Left out when unset, so a consent without it reads (and digests) exactly as before the field existed.
+    outcome_sha256: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Outcome-only delivery: SHA-256 of the signed outcome (the package's compact JWS, ASCII) "
+        "this person consented to send; verify_consents checks it against the package's outcome",
+    )

@@ -10,6 +10,7 @@ from databrug.records.asset import Assets
 from databrug.records.base import Instant, Record, SourceRef
 from databrug.records.consent import ConsentRecord
 from databrug.records.income import Incomes
+from databrug.records.outcome import ErasureCommitment, PurposeRef
 from databrug.records.pension import Pensions
 from databrug.records.person import Person
 from databrug.records.provenance import Role, SourceEntry
@@ -93,6 +94,22 @@ class DataPackage(Record):
         exclude_if=lambda value: value is None,
         description="Set when the app asked for the partner and the citizen went on without them, and why",
     )
+    purpose: PurposeRef | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The published purpose template the request stayed within (docs/purposes.md)",
+    )
+    outcome: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        max_length=20_000,
+        description="Outcome-only delivery: the broker's signed outcome (compact JWS of an OutcomeStatement)",
+    )
+    erasure: ErasureCommitment | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The SHA-256 of the erasure token only the citizen's receipt holds, and the retention",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> DataPackage:
@@ -117,6 +134,8 @@ class DataPackage(Record):
         consenting = {c.subject for c in self.consents}
         if consenting - set(roles):
             raise ValueError("a consent names a subject that is not in the package")
+        if self.outcome is not None and self.purpose is None:
+            raise ValueError("a signed outcome comes from a purpose rule: the package must name the purpose")
         return self
 
     def subject(self, role: Role) -> Subject | None:

@@ -4,11 +4,12 @@ secrets, which the broker must read to sign, are encrypted in the registry file:
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from databrug.purposes import PurposeExceeded, check_registration
 from databrug.records import SOURCE_NAMES, SourceName
 
 PartnerMode = Literal["required", "optional", "off"]
@@ -95,6 +96,26 @@ class ProviderRegistration(BaseModel):
         default_factory=list,
         description="Sources whose documents this provider takes only as fetched with DigiD, never uploaded",
     )
+    purposes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,62}$")]] = Field(
+        min_length=1,
+        max_length=8,
+        description="The published purpose templates this provider asks under (docs/purposes.md); "
+        "a registration asking for more than they allow is refused",
+    )
+    retention_days: int = Field(
+        ge=1, le=36500, description="How long the provider commits to keep a case: shown at consent"
+    )
+    privacy_statement_url: str = Field(max_length=500, description="The provider's privacy statement")
+    erasure_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Where a citizen asks the provider to erase a case with the receipt's erasure token",
+    )
+    third_parties: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Who else receives the data from the provider (names); empty: nobody",
+    )
     pickup_window_seconds: int = Field(default=24 * 3600, ge=60, le=14 * 24 * 3600)
     credentials: list[ApiCredential] = Field(default_factory=list, max_length=2)
 
@@ -112,6 +133,16 @@ class ProviderRegistration(BaseModel):
     def _webhook_url_is_safe(cls, value: str | None) -> str | None:
         return None if value is None else checked_url(value, what="webhook_url", fragment=False)
 
+    @field_validator("privacy_statement_url")
+    @classmethod
+    def _privacy_url_is_safe(cls, value: str) -> str:
+        return checked_url(value, what="privacy_statement_url", fragment=True)
+
+    @field_validator("erasure_url")
+    @classmethod
+    def _erasure_url_is_safe(cls, value: str | None) -> str | None:
+        return None if value is None else checked_url(value, what="erasure_url", fragment=False)
+
     @field_validator("encryption_jwks")
     @classmethod
     def _public_keys_only(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -124,6 +155,17 @@ class ProviderRegistration(BaseModel):
             if "d" in key:
                 raise ValueError("encryption_jwks must hold public keys only")
         return value
+
+    @model_validator(mode="after")
+    def _within_its_purposes(self) -> ProviderRegistration:
+        # a PurposeExceeded is no ValueError: say it as one, so the providers file and the CLI name it
+        try:
+            check_registration(
+                self.purposes, self.sources(), self.want_documents, self.retention_days, self.third_parties
+            )
+        except PurposeExceeded as exc:
+            raise ValueError(exc.message) from None
+        return self
 
     def return_url_for(self, reference: str) -> str:
         """Where "back to the provider" leads for one application: ``{reference}`` in ``return_url`` becomes

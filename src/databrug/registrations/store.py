@@ -18,11 +18,13 @@ import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import ValidationError
 
 from databrug.errors import CodedError
 from databrug.registrations.model import ProviderRegistration
@@ -105,20 +107,26 @@ class ProviderRegistry:
         self._by_id.pop(provider_id, None)
 
     @classmethod
-    def load(cls, path: Path, broker_secret: bytes | None = None) -> ProviderRegistry:
+    def load(
+        cls, path: Path, broker_secret: bytes | None = None, replacing: Collection[str] = ()
+    ) -> ProviderRegistry:
         """The registry in ``path`` (empty when there is none). ``broker_secret`` opens the webhook secrets;
-        without it a file that holds encrypted ones is refused (``ProvidersFileError``)."""
+        without it a file that holds encrypted ones is refused (``ProvidersFileError``). The registrations of
+        ``replacing`` are left out unread: the demo registers its own providers anew at every start, so one
+        written by an older version does not stop it."""
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        items: list[dict[str, Any]] = data.get("providers", [])
+        items: list[dict[str, Any]] = [
+            item for item in data.get("providers", []) if item.get("id") not in replacing
+        ]
         if any(_PLAIN_FIELD in item for item in items):
             log.warning(
                 "%s holds webhook secrets in plain text (written before version 14); the next "
                 "'databrug providers' command encrypts them",
                 path.name,
             )
-        return cls([ProviderRegistration.model_validate(_opened(item, broker_secret)) for item in items])
+        return cls([_registration(item, broker_secret, path) for item in items])
 
     def save(self, path: Path, broker_secret: bytes | None = None) -> None:
         """Write the registry (mode 0600); webhook secrets encrypted, which needs ``broker_secret``."""
@@ -131,6 +139,24 @@ class ProviderRegistry:
             handle.write("\n")
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
+
+
+def _registration(item: dict[str, Any], broker_secret: bytes | None, path: Path) -> ProviderRegistration:
+    """One registration of the file; refused in words that name the provider and every problem (a file from
+    before purpose templates lacks ``purposes``, ``retention_days`` and ``privacy_statement_url``)."""
+    try:
+        return ProviderRegistration.model_validate(_opened(item, broker_secret))
+    except ValidationError as exc:
+        problems = "; ".join(
+            e["msg"].removeprefix("Value error, ")
+            if e["type"] == "value_error"
+            else f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            for e in exc.errors()
+        )
+        provider = str(item.get("id"))[:63] if isinstance(item.get("id"), str) else "?"
+        raise ProvidersFileError(
+            f"{path.name}: the registration of '{provider}' is refused: {problems} (docs/purposes.md)"
+        ) from None
 
 
 def _sealed(provider: ProviderRegistration, broker_secret: bytes | None) -> dict[str, Any]:

@@ -41,6 +41,15 @@ from databrug.sdk.crypto import (
     generate_provider_keys,
     merge_jwks,
 )
+from databrug.sdk.erasure import (
+    ErasureConfirmation,
+    ErasureError,
+    ErasureSigningKeys,
+    erasure_token_matches,
+    generate_erasure_signing_keys,
+    sign_erasure_confirmation,
+    verify_erasure_confirmation,
+)
 from databrug.sdk.errors import (
     DatabrugError,
     PackageError,
@@ -49,6 +58,7 @@ from databrug.sdk.errors import (
     WebhookVerificationError,
 )
 from databrug.sdk.models import CreatedSession, SessionEvent, SessionStatus
+from databrug.sdk.outcome import OutcomeError, outcome_inputs_match, verify_outcome
 from databrug.sdk.receipts import DeletionReceipt, verify_deletion_receipt
 from databrug.sdk.webhooks import MemoryReplayCache, ReplayCache, WebhookEvent, verify_webhook
 
@@ -59,7 +69,11 @@ __all__ = [
     "DatabrugClient",
     "DatabrugError",
     "DeletionReceipt",
+    "ErasureConfirmation",
+    "ErasureError",
+    "ErasureSigningKeys",
     "MemoryReplayCache",
+    "OutcomeError",
     "PackageError",
     "ProviderKeys",
     "ReceiptError",
@@ -71,9 +85,15 @@ __all__ = [
     "WebhookVerificationError",
     "decrypt_package",
     "decrypt_package_bytes",
+    "erasure_token_matches",
+    "generate_erasure_signing_keys",
     "generate_provider_keys",
     "merge_jwks",
+    "outcome_inputs_match",
+    "sign_erasure_confirmation",
     "verify_consents",
     "verify_deletion_receipt",
+    "verify_erasure_confirmation",
+    "verify_outcome",
     "verify_webhook",
 ]

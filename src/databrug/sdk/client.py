@@ -211,14 +211,42 @@ class _Credentials:
         self.token, self.valid_until = None, 0.0
 
 
+@dataclass(frozen=True)
+class SessionRequest:
+    """What a session asks for within a purpose template (docs/purposes.md); None: the template's default.
+
+    ``delivery`` "outcome" asks for the broker's signed outcome of the template's rule instead of the data;
+    ``outcome`` then holds the rule's ``parameters`` (and, for the Gemeentepolis rule,
+    ``declared_children``). ``history``: ``{"wage_months": n, "tax_years": n}``, at most the template's;
+    ``documents``: the original files too, where the template and the registration allow them."""
+
+    purpose: str | None = None
+    delivery: str | None = None
+    outcome: Mapping[str, Any] | None = None
+    history: Mapping[str, int] | None = None
+    documents: bool | None = None
+
+
 def _session_body(
     reference: str,
     invitee_email: str | None,
     sources: list[str] | None,
     language: str | None = None,
     partner_expected: bool = False,
+    request: SessionRequest | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"reference": reference}
+    if request is not None:
+        if request.purpose is not None:
+            body["purpose"] = request.purpose
+        if request.delivery is not None:
+            body["delivery"] = request.delivery
+        if request.outcome is not None:
+            body["outcome"] = dict(request.outcome)
+        if request.history is not None:
+            body["history"] = dict(request.history)
+        if request.documents is not None:
+            body["documents"] = request.documents
     if partner_expected:
         body["partner_expected"] = True
     if language is not None:
@@ -307,11 +335,21 @@ class DatabrugClient:
         *,
         language: str | None = None,
         partner_expected: bool = False,
+        purpose: str | None = None,
+        delivery: str | None = None,
+        outcome: Mapping[str, Any] | None = None,
+        history: Mapping[str, int] | None = None,
+        documents: bool | None = None,
     ) -> CreatedSession:
         """``language`` ("nl" or "en"): the citizen's, for the broker's pages when the browser has no choice.
         ``partner_expected``: the applicant declared a partner, so the app asks for them even when the
-        government data name none."""
-        body = _session_body(reference, invitee_email, sources, language, partner_expected)
+        government data name none. ``purpose``: the published purpose template the session stays within
+        (default: the registration's first). ``delivery``: "data" (default) or "outcome" (the broker's signed
+        outcome of the template's rule instead of the data); ``outcome``: ``{"parameters": {...},
+        "declared_children": n}`` for an outcome session; ``history`` and ``documents``: see
+        ``SessionRequest``."""
+        request = SessionRequest(purpose, delivery, outcome, history, documents)
+        body = _session_body(reference, invitee_email, sources, language, partner_expected, request)
         return _model(CreatedSession, self._call("POST", f"{API}/sessions", json=body))
 
     def get_session(self, session_id: str) -> SessionStatus:
@@ -438,8 +476,14 @@ class AsyncDatabrugClient:
         *,
         language: str | None = None,
         partner_expected: bool = False,
+        purpose: str | None = None,
+        delivery: str | None = None,
+        outcome: Mapping[str, Any] | None = None,
+        history: Mapping[str, int] | None = None,
+        documents: bool | None = None,
     ) -> CreatedSession:
-        body = _session_body(reference, invitee_email, sources, language, partner_expected)
+        request = SessionRequest(purpose, delivery, outcome, history, documents)
+        body = _session_body(reference, invitee_email, sources, language, partner_expected, request)
         return _model(CreatedSession, await self._call("POST", f"{API}/sessions", json=body))
 
     async def get_session(self, session_id: str) -> SessionStatus:

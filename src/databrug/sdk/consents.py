@@ -9,6 +9,10 @@ so a provider can show the data it holds is what the citizen agreed to.
 Each consent also says how the person who gave it was authenticated (``authentication``: their own DigiD
 login, its level and time). ``verify_consents`` refuses a consent without it, one whose login came after
 the consent, and one whose login was longer than ``CONSENT_LOGIN_WINDOW`` (15 minutes) before it.
+
+In an outcome-only delivery (``package.outcome``) each consent also commits to the signed outcome:
+``outcome_sha256`` is ``"sha256:" + hex(SHA-256(the compact JWS as ASCII))``. ``verify_consents`` refuses a
+consent without it, or with another outcome's, and a consent naming an outcome the package lacks.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 
 from databrug.records import ConsentRecord, DataPackage, Role, Subject
 from databrug.records.consent import CONSENT_LOGIN_WINDOW
+from databrug.records.outcome import outcome_sha256
 from databrug.sdk.errors import PackageError
 
 
@@ -32,10 +37,11 @@ def subject_digest(package: DataPackage, subject: Subject) -> str:
 
 
 def verify_consents(package: DataPackage) -> list[Role]:
-    """The roles whose consent matches their data and follows their own DigiD login; ``PackageError`` if
-    any subject lacks one (``consent_missing``, ``consent_mismatch``, ``consent_unauthenticated``,
-    ``consent_authentication_after``, ``consent_authentication_stale``)."""
+    """The roles whose consent matches their data (and outcome) and follows their own DigiD login;
+    ``PackageError`` if any subject lacks one (``consent_missing``, ``consent_mismatch``,
+    ``consent_unauthenticated``, ``consent_authentication_after``, ``consent_authentication_stale``)."""
     by_role = {c.subject: c for c in package.consents}
+    expected_outcome = outcome_sha256(package.outcome) if package.outcome is not None else None
     for subject in package.subjects:
         consent = by_role.get(subject.role)
         if consent is None:
@@ -44,6 +50,8 @@ def verify_consents(package: DataPackage) -> list[Role]:
             raise PackageError("consent_mismatch", f"consent of {subject.role} names another provider")
         if consent.data_digest != subject_digest(package, subject):
             raise PackageError("consent_mismatch", f"consent of {subject.role} was given for other data")
+        if consent.outcome_sha256 != expected_outcome:
+            raise PackageError("consent_mismatch", f"consent of {subject.role} was given for another outcome")
         _check_authentication(consent)
     return [s.role for s in package.subjects]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,6 +68,23 @@ class PendingPairing(_Model):
         return self.scanned_at is not None
 
 
+class DataRequest(_Model):
+    """What the session asks for, within its purpose template (checked at creation, docs/purposes.md):
+    codes, counts and the rule's parameters — no personal data."""
+
+    purpose: str
+    purpose_version: str
+    wage_months: int = Field(ge=1, description="Months of wage periods that go, counted back from the day")
+    tax_years: int = Field(ge=1, description="Tax years (and their mortgages, balances, allowances) that go")
+    include_documents: bool = False
+    delivery: Literal["data", "outcome"] = "data"
+    """``outcome``: the broker evaluates the template's rule and sends the signed outcome, not the records."""
+    outcome_parameters: dict[str, Any] | None = None
+    """The rule's parameters (``databrug.eligibility.RuleParameters`` as JSON), in ``delivery="outcome"``."""
+    declared_children: int | None = Field(default=None, ge=0, le=30)
+    """What the application said about children at home: an input of the rule, a count only."""
+
+
 class SessionRecord(_Model):
     session_id: SessionId
     provider_id: str
@@ -91,6 +108,8 @@ class SessionRecord(_Model):
     declared a partner), or its registration requires one."""
     partner_absent: PartnerAbsentReason | None = None
     """Why the session went on to the review without the partner it asked for (a code the citizen chose)."""
+    request: DataRequest | None = None
+    """The purpose, history, originals and delivery mode the session asks for (None: made before purposes)."""
     language: CitizenLanguage | None = None
     """The language the provider says the citizen uses; the pages' default when the person chose none."""
     subjects: dict[Role, SubjectProgress] = Field(default_factory=dict)

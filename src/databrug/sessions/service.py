@@ -52,6 +52,7 @@ from databrug.sessions.errors import (
 from databrug.sessions.events import EventType, SessionEvent
 from databrug.sessions.model import (
     CitizenLanguage,
+    DataRequest,
     PartnerMode,
     PendingPairing,
     SessionRecord,
@@ -165,10 +166,12 @@ class SessionService:
         ttl_seconds: int | None = None,
         language: CitizenLanguage | None = None,
         partner_expected: bool = False,
+        request: DataRequest | None = None,
     ) -> tuple[SessionRecord, PageToken]:
         """A new session for the provider; the page token goes into the citizen's link, once.
         ``partner_expected``: the applicant declared a partner, so the app asks for them whatever the data
-        show (refused when the provider's registration takes no partner)."""
+        show (refused when the provider's registration takes no partner). ``request``: what the session asks
+        for within its purpose template, checked by the broker before (``broker/requests.py``)."""
         if partner_expected and partner_mode == "off":
             raise InvalidRequest("this provider's registration takes no partner data")
         if not sources or len(set(sources)) != len(sources) or not set(sources) <= set(SOURCE_NAMES):
@@ -191,6 +194,7 @@ class SessionService:
             partner_mode=partner_mode,
             partner_expected=partner_expected or partner_mode == "required",
             language=language,
+            request=request,
             page_token_hash=page_token.hash,
             event_seq=1,
         )

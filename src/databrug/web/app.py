@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from databrug import __version__
 from databrug.broker import Broker
 from databrug.broker.background import run_background
 from databrug.errors import CodedError
-from databrug.web import computer, phone, provider_api
+from databrug.web import computer, phone, provider_api, purposes_page
 from databrug.web.context import language, render
 from databrug.web.cross_site import SameOriginOnly, origin_of
 from databrug.web.errors import CATALOGUE, status_for
@@ -152,6 +153,9 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
         retry_after = getattr(error, "retry_after_seconds", None)
         if isinstance(retry_after, int):
             extra["retry_after"] = retry_after
+        fields = getattr(error, "fields", None)  # e.g. purpose_exceeded: what asked too much
+        if isinstance(fields, list) and all(isinstance(f, str) for f in fields):
+            extra["fields"] = fields
         response = error_response(request, code if code in CATALOGUE else "internal_error", extra=extra)
         if isinstance(retry_after, int):
             response.headers["Retry-After"] = str(retry_after)  # RFC 9110 §10.2.3, for clients and proxies
@@ -188,6 +192,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     app.include_router(provider_api.router)
     app.include_router(computer.router)
     app.include_router(phone.router)
+    app.include_router(purposes_page.router)
     app.mount("/static", StaticFiles(packages=[("databrug.web", "static")]), name="static")
 
     @app.get("/health", include_in_schema=False)
@@ -216,6 +221,15 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     @app.get("/.well-known/databrug-receipt-keys.json", include_in_schema=False)
     async def receipt_keys() -> dict[str, Any]:
         return broker.receipt_keys()
+
+    purposes_body = json.dumps(broker.purposes_document(), ensure_ascii=False, sort_keys=True).encode()
+
+    @app.get("/.well-known/databrug-purposes.json", include_in_schema=False)
+    async def purpose_templates() -> Response:
+        """Every published purpose template version (docs/purposes.md); the same bytes every time."""
+        return Response(
+            purposes_body, media_type="application/json", headers={"Cache-Control": "public, max-age=3600"}
+        )
 
     @app.get("/brand/{provider_id}.css", include_in_schema=False)
     async def brand(provider_id: str) -> Response:

@@ -86,6 +86,12 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "document_of_another_person": CatalogueEntry(422),
     "document_identity_unchecked": CatalogueEntry(422),
     "upload_not_accepted": CatalogueEntry(403),
+    # purpose templates (purposes/, docs/purposes.md): asking more than the template allows
+    "purpose_exceeded": CatalogueEntry(403),
+    "purpose_not_registered": CatalogueEntry(403),
+    # outcome-only delivery (broker/outcome.py, broker/handover.py)
+    "outcome_unavailable": CatalogueEntry(409),
+    "outcome_data_not_allowed": CatalogueEntry(409),
 }
 
 

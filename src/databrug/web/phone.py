@@ -24,6 +24,7 @@ from databrug.broker import (
     Broker,
     BrokerError,
     ConsentReceipt,
+    OutcomeConsent,
     SessionError,
     SessionState,
     SourceStatus,
@@ -31,12 +32,14 @@ from databrug.broker import (
 )
 from databrug.broker.collect import UPLOAD_DOCUMENT_BYTES
 from databrug.broker.login import LoginPurpose
+from databrug.broker.review import PersonData
 from databrug.broker.review_summary import review_groups
 from databrug.broker.vault import RECEIPT_GROUPS, Deletion, dutch_time, open_value, receipt_pdf, seal_value
 from databrug.records import SOURCE_NAMES, Role, SourceName
 from databrug.records.consent import CONSENT_LOGIN_WINDOW
 from databrug.records.package import PARTNER_ABSENT_REASONS
 from databrug.web.context import language, remember_session, render, set_private_cookie
+from databrug.web.cross_site import origin_of
 from databrug.web.deps import (
     APP_COOKIE,
     AUTH_COOKIE,
@@ -52,6 +55,7 @@ from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
 from databrug.web.request_limits import SMALL_FORMS, form_file, read_body
 from databrug.web.review_format import ReviewWords
+from databrug.web.security import csp_with_form_target
 
 router = APIRouter(prefix="/app", include_in_schema=False, form_limits=SMALL_FORMS)
 
@@ -383,24 +387,35 @@ async def back_to_sources(broker: BrokerDep, current: PhoneDep) -> Response:
 
 @router.get("/review")
 async def review(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
+    """What goes, to whom, for what and for how long; in outcome mode the outcome and its inputs first, and
+    after "investigate" a separate choice to send the data too. Each person's statement is the one signed."""
     if current.state is not S.REVIEW:
         return RedirectResponse(_next_page(current.state), status_code=303)
     provider = broker.provider(current.app.record.provider_id)
     lang = language(request)
+    words = ReviewWords(lang)
     found = await broker.people(current.app, current.key)
-    groups = ReviewWords(lang).groups(review_groups([(person.subject, person.entries) for person in found]))
+    groups = words.groups(review_groups([(person.subject, person.entries) for person in found]))
+    terms = broker.consent_terms(current.app)
+    preview = await broker.outcome_preview(current.app, current.key, found)
+    send_data_offered = preview is not None and preview.advice.outcome == "investigate"
+
+    def statement(person: PersonData, outcome: OutcomeConsent | None) -> str | None:
+        name = person.subject.person.name if person.subject.person else None
+        if not person.entries:
+            return None
+        return consent_statement(provider.display_name, person.entries, lang, name, outcome)
+
+    only_outcome = with_data = None
+    if preview is not None:
+        only_outcome = OutcomeConsent(preview.rule_id, preview.rule_version)
+        with_data = OutcomeConsent(preview.rule_id, preview.rule_version, with_data=True)
     people: list[dict[str, Any]] = [
         {
             "role": person.subject.role,
             "subject": person.subject,
-            "statement": consent_statement(
-                provider.display_name,
-                person.entries,
-                lang,
-                person.subject.person.name if person.subject.person else None,
-            )
-            if person.entries
-            else None,
+            "statement": statement(person, only_outcome),
+            "data_statement": statement(person, with_data) if send_data_offered else None,
         }
         for person in found
     ]
@@ -411,6 +426,10 @@ async def review(request: Request, broker: BrokerDep, current: PhoneDep) -> Resp
         provider=provider,
         groups=groups,
         people=people,
+        terms=terms,
+        shown_terms=words.terms(terms, broker.now()),
+        outcome=words.outcome(preview, provider.display_name) if preview is not None else None,
+        send_data_offered=send_data_offered,
         renew=broker.logins_to_renew(current.app),
         partner_absent=current.app.record.partner_absent,
         login_window_minutes=int(CONSENT_LOGIN_WINDOW.total_seconds() // 60),
@@ -422,18 +441,22 @@ async def consent(
     request: Request,
     broker: BrokerDep,
     current: PhoneDep,
-    consent_applicant: Annotated[str | None, Form()] = None,
-    consent_partner: Annotated[str | None, Form()] = None,
+    consent_applicant: Annotated[str | None, Form(max_length=8)] = None,
+    consent_partner: Annotated[str | None, Form(max_length=8)] = None,
+    send_data: Annotated[str | None, Form(max_length=8)] = None,
 ) -> Response:
     """Each person's own box, each with the BSN of that person's login on this phone (checked by the broker
-    against the session, and the login's age against the consent window)."""
+    against the session, and the login's age against the consent window). ``send_data=1``: the data go with
+    the outcome, which the broker allows only after the outcome "investigate"."""
     consenting: dict[Role, str | None] = {}
     boxes: dict[Role, str | None] = {"applicant": consent_applicant, "partner": consent_partner}
     for role, agreed in boxes.items():
         if agreed == "yes":
             auth = _auth(request, current, role)
             consenting[role] = str(auth["bsn"]) if auth is not None else None
-    await broker.deliver(current.app, current.key, language(request), consenting)
+    if send_data not in (None, "1"):
+        raise BrokerError("invalid_request", "send_data is 1 or absent")
+    await broker.deliver(current.app, current.key, language(request), consenting, send_data=send_data == "1")
     return RedirectResponse("/app/done", status_code=303)
 
 
@@ -445,14 +468,22 @@ async def decline(request: Request, broker: BrokerDep, current: PhoneDep) -> Res
 
 @router.get("/done")
 async def done(request: Request, broker: BrokerDep, current: PhoneDep) -> Response:
-    """The receipt the citizen keeps: what went to whom and when, per person and group, and once the provider
-    collected the package the broker's signed deletion receipt. Readable until the session's record ends."""
+    """The receipt the citizen keeps: what went to whom and when, per person and group, what the provider
+    committed to (retention, third parties, privacy statement), the erasure code with a form that takes it to
+    the provider, and once the provider collected the package the broker's signed deletion receipt. Readable
+    until the session's record ends."""
     if current.state not in _AFTER_CONSENT:
         return RedirectResponse(_next_page(current.state), status_code=303)
     provider = broker.provider(current.app.record.provider_id)
     lang = language(request)
+    words = ReviewWords(lang)
     receipt, deletion = await _receipts(broker, current)
-    return render(
+    erasure = receipt.erasure if receipt is not None else None
+    # the erasure form posts to the provider's page: only to a URL whose origin the page's CSP can name
+    form_csp = None
+    if erasure is not None and erasure.erasure_url:
+        form_csp = csp_with_form_target(origin_of(erasure.erasure_url))
+    response = render(
         request,
         "phone/done.html",
         "done.title",
@@ -464,7 +495,27 @@ async def done(request: Request, broker: BrokerDep, current: PhoneDep) -> Respon
         deleted_at=dutch_time(deletion.deleted_at, lang) if deletion else None,
         return_url=provider.return_url_for(current.app.record.reference),
         paired_via=current.app.record.paired_via,
+        erasure=erasure,
+        erasure_action=erasure.erasure_url if erasure is not None and form_csp is not None else None,
+        retention=words.retention(erasure.provider_name, erasure.retention_days, receipt.sent_at)
+        if erasure is not None and receipt is not None
+        else None,
+        third_parties=words.third_parties(erasure.provider_name, erasure.third_parties) if erasure else None,
+        purpose_title=broker.consent_terms(current.app).title_in(lang)
+        if erasure and erasure.purpose
+        else None,
+        sent_outcome=_sent_outcome(receipt, words),
     )
+    if form_csp is not None:
+        response.headers["content-security-policy"] = form_csp
+    return response
+
+
+def _sent_outcome(receipt: ConsentReceipt | None, words: ReviewWords) -> dict[str, Any] | None:
+    """Which outcome went (outcome-only delivery), and whether the data went with it, from the receipt."""
+    if receipt is None or receipt.outcome is None:
+        return None
+    return {"word": words.t(f"outcome.{receipt.outcome.outcome}"), "with_data": receipt.outcome.with_data}
 
 
 async def _receipts(broker: Broker, current: Phone) -> tuple[ConsentReceipt | None, Deletion | None]:

@@ -8,7 +8,17 @@ from typing import Annotated, Any, Literal
 import pydantic_core
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from databrug.broker import (
     ACCESS_TOKEN_TTL_SECONDS,
@@ -49,6 +59,10 @@ _ERROR_MEANINGS = {
         "session_failed, …): do not retry"
     ),
     413: f"The body is over {DEFAULT_BODY_BYTES // 1024} KiB (payload_too_large), refused unparsed",
+    403: (
+        "The request is well-formed but asks more than its purpose template allows (purpose_exceeded, with "
+        "the fields at fault), or under a purpose the registration does not name (purpose_not_registered)"
+    ),
     422: "The request does not match this schema (validation_failed)",
     429: "Too many requests (rate_limited)",
     503: "The session store cannot be reached; retry (store_unavailable)",
@@ -106,8 +120,50 @@ class TokenResponse(BaseModel):
     expires_in: int
 
 
-class CreateSession(BaseModel):
+def _whole_number(value: object) -> object:
+    """JSON has one number type: 6.0 is the integer 6 (JSON Schema agrees); a string or 6.5 stays refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WHOLE = BeforeValidator(_whole_number)
+
+
+class History(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    wage_months: Annotated[StrictInt, Field(ge=1, le=120), WHOLE] | None = Field(
+        default=None, description="Months of wage periods, counted back from today"
+    )
+    tax_years: Annotated[StrictInt, Field(ge=1, le=10), WHOLE] | None = Field(
+        default=None, description="Tax years before this one, with their mortgages and balances"
+    )
+
+
+RuleParameterValue = Annotated[str, Field(max_length=40)] | StrictBool | StrictInt | StrictFloat | None
+
+
+class OutcomeAsked(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    parameters: dict[Annotated[str, Field(max_length=40)], RuleParameterValue] = Field(
+        max_length=16,
+        description="The rule's parameters within the template's published bounds "
+        "(/.well-known/databrug-purposes.json), e.g. percentage, includes_holiday_allowance, asset_test",
+    )
+    declared_children: Annotated[StrictInt, Field(ge=0, le=30), WHOLE] = Field(
+        description="Children at home, as the application said"
+    )
+
+
+class CreateSession(BaseModel):
+    # ``outcome`` goes with ``delivery: outcome`` and only with it: said in the schema too, so that a client
+    # (or a fuzzer) reading the OpenAPI document knows before it asks
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"delivery": {"const": "outcome"}}, "required": ["delivery"]},
+            "then": {"required": ["outcome"], "properties": {"outcome": {"type": "object"}}},
+            "else": {"properties": {"outcome": {"type": "null"}}},
+        },
+    )
     reference: str = Field(min_length=1, max_length=200, description="The provider's own case reference")
     invitee_email: str | None = Field(
         default=None,
@@ -130,12 +186,39 @@ class CreateSession(BaseModel):
         "sources even when the government data name none (refused when the registration takes no partner)",
     )
 
+    purpose: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]{1,62}$",
+        description="The published purpose template the session asks under (docs/purposes.md): one of the "
+        "registration's purposes. Default: its first. Asking more than it allows: 403 purpose_exceeded",
+    )
+    history: History | None = Field(default=None, description="Default: the template's maxima")
+    documents: StrictBool | None = Field(
+        default=None,
+        description="Include the original documents: only where the template allows originals and the "
+        "registration wants them. Default: what the registration wants, where the template allows it",
+    )
+    delivery: Literal["data", "outcome"] = Field(
+        default="data",
+        description="outcome: the broker evaluates the template's rule and sends a signed outcome instead of "
+        "the records (only for a template with a rule; needs ``outcome``)",
+    )
+    outcome: OutcomeAsked | None = Field(
+        default=None, description="Required with delivery=outcome, else left out"
+    )
+
     @field_validator("sources")
     @classmethod
     def _distinct(cls, sources: list[SourceName] | None) -> list[SourceName] | None:
         if sources is not None and len(set(sources)) != len(sources):
             raise ValueError("each source at most once")
         return sources
+
+    @model_validator(mode="after")
+    def _outcome_with_its_delivery(self) -> CreateSession:
+        if (self.outcome is not None) != (self.delivery == "outcome"):
+            raise ValueError("give outcome exactly when delivery is outcome")
+        return self
 
 
 class SessionCreated(BaseModel):
@@ -237,6 +320,17 @@ async def create_session(request: Request, body: CreateSession) -> Response:
     unknown = set(sources) - set(registration.sources())
     if unknown:
         raise BrokerError("invalid_request", "a requested source is not in the provider's registration")
+    asked = broker.session_request(
+        provider,
+        sources,
+        purpose=body.purpose,
+        wage_months=body.history.wage_months if body.history else None,
+        tax_years=body.history.tax_years if body.history else None,
+        documents=body.documents,
+        delivery=body.delivery,
+        parameters=body.outcome.parameters if body.outcome else None,
+        declared_children=body.outcome.declared_children if body.outcome else None,
+    )
     record, page_token = await broker.sessions.create_session(
         provider,
         body.reference,
@@ -244,6 +338,7 @@ async def create_session(request: Request, body: CreateSession) -> Response:
         partner_mode=registration.partner,
         language=body.language,
         partner_expected=body.partner_expected,
+        request=asked,
     )
     created = SessionCreated(
         id=record.session_id,
@@ -269,7 +364,7 @@ def add_hot_routes(app_router: APIRouter) -> None:
         methods=["POST"],
         status_code=201,
         response_model=SessionCreated,
-        responses=errors(400, 401, 413, 429),
+        responses=errors(400, 401, 403, 413, 429),
         tags=["provider"],
         route_class_override=ProviderRoute,
     )

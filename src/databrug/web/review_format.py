@@ -1,13 +1,15 @@
 """The review's lines in words, in the page's language: Dutch (or English) dates and amounts, coded values as
-words, plural forms, and a short explanation of each official term where it first appears in a group."""
+words, plural forms, and a short explanation of each official term where it first appears in a group. Also
+the consent's terms (purpose, retention, third parties) and, in outcome mode, the outcome and its inputs."""
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import TYPE_CHECKING
 
 from databrug.broker.review_summary import ReviewGroup, ReviewLine, WageSummary
 from databrug.records import (
@@ -29,6 +31,10 @@ from databrug.records import (
 )
 from databrug.web.context import shown_value
 from databrug.web.i18n import Language, translate
+
+if TYPE_CHECKING:
+    from databrug.broker import ConsentTerms
+    from databrug.broker.outcome import OutcomePreview
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,41 @@ class ShownGroup:
     key: str
     count: int
     sections: tuple[ShownSection, ...]
+
+
+@dataclass(frozen=True)
+class ShownTerms:
+    """The consent's terms in words: for what, how long, to whom else, under which published template."""
+
+    purpose: str
+    summary: str
+    version: str
+    retention: str
+    third_parties: str
+    privacy_statement_url: str
+    purpose_id: str
+
+
+@dataclass(frozen=True)
+class ShownOutcome:
+    """An outcome and the few inputs it rests on, in words; ``*_within`` say it in words on the page too."""
+
+    outcome: str
+    word: str
+    text: str
+    household: str
+    income: str
+    income_limit: str
+    income_limit_how: str
+    income_within: bool
+    asset_test: bool
+    assets: str
+    asset_limit: str
+    assets_within: bool
+    home_equity: str
+    reasons: tuple[str, ...]
+    reference_date: str
+    rule: str
 
 
 class ReviewWords:
@@ -138,6 +179,65 @@ class ReviewWords:
 
     def term(self, key: str) -> Term:
         return Term(key, self.t(f"term.{key}.word"), self.t(f"term.{key}.text"))
+
+    # -- the consent's terms and the outcome
+
+    def terms(self, terms: ConsentTerms, now: datetime) -> ShownTerms:
+        provider = terms.provider_name
+        return ShownTerms(
+            purpose=terms.title_in(self.lang),
+            summary=terms.summary_in(self.lang),
+            version=terms.purpose_version,
+            retention=self.retention(provider, terms.retention_days, now),
+            third_parties=self.third_parties(provider, terms.third_parties),
+            privacy_statement_url=terms.privacy_statement_url,
+            purpose_id=terms.purpose_id,
+        )
+
+    def retention(self, provider: str, days: int, since: datetime) -> str:
+        until = self.day((since + timedelta(days=days)).date())
+        return self.t("review.retention", provider=provider, count=days, date=until)
+
+    def third_parties(self, provider: str, names: tuple[str, ...] | list[str]) -> str:
+        if not names:
+            return self.t("review.third_parties_none", provider=provider)
+        text = self.t("review.third_parties", provider=provider, names=", ".join(names))
+        return text[:-1] if text.endswith("..") else text  # a name ending in "B.V." ends the sentence
+
+    def outcome(self, preview: OutcomePreview, provider: str) -> ShownOutcome:
+        advice, parameters = preview.advice, preview.parameters
+        income, assets = advice.income_test, advice.asset_test
+        household = self.t(f"outcome.household_{advice.household.kind}")
+        if advice.household.aow:
+            household = f"{household}, {self.t('outcome.aow_norm')}"
+        how = "with_holiday" if income.includes_holiday_allowance else "without_holiday"
+        return ShownOutcome(
+            outcome=advice.outcome,
+            word=self.t(f"outcome.{advice.outcome}"),
+            text=self.t(f"outcome.{advice.outcome}_text", provider=provider),
+            household=household,
+            income=self.money(income.household_net_monthly),
+            income_limit=self.money(income.limit),
+            income_limit_how=self.t(f"outcome.limit_{how}", percentage=self.number(income.percentage)),
+            income_within=income.household_net_monthly <= income.limit,
+            asset_test=assets.applied,
+            assets=self.money(assets.total_counted),
+            asset_limit=self.money(assets.limit),
+            assets_within=assets.total_counted <= assets.limit,
+            home_equity=self.t(f"outcome.home_equity_{parameters.home_equity_rule}"),
+            reasons=tuple(self.reason(r.code, r.role, r.detail) for r in advice.reasons),
+            reference_date=self.day(preview.reference_date),
+            rule=self.t("outcome.rule_version", rule=preview.rule_id, version=preview.rule_version),
+        )
+
+    def reason(self, code: str, role: str | None, detail: str | None) -> str:
+        key = f"outcome_reason.{code}"
+        if translate(self.lang, key) == key:
+            text = self.t("outcome_reason.other", code=code)
+        else:
+            document = self.t(f"document.{detail}") if detail else ""
+            text = self.t(key, document=document)
+        return f"{self.t(f'role.{role}')}: {text}" if role else text
 
     # -- lines
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -9,6 +11,17 @@ CSP = (
     "connect-src 'self'; media-src 'self' blob: mediastream:; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self' {form_targets}; object-src 'none'"
 )
+
+_FORM_ORIGIN = re.compile(r"^https?://(?:[a-z0-9.-]+|\[[0-9a-f:]+\])(?::[0-9]{1,5})?$")
+
+
+def csp_with_form_target(origin: str) -> str | None:
+    """The CSP of one page whose form posts to ``origin`` (another site: the receipt's erasure form goes to
+    the provider). None for anything but a plain origin, so that no URL can add a directive."""
+    if not _FORM_ORIGIN.match(origin):
+        return None
+    return CSP.format(form_targets=origin)
+
 
 _STATIC_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),

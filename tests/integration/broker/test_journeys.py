@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import pytest
 from tests.support.broker_server import BrokerServer
 from tests.support.records import strip_refs
 
+from databrug.purposes import bounded_subject, template
 from databrug.robot.journey import Persona, run_journey
 from databrug.robot.run import run_many
 from databrug.sessions.state import SessionState
 from databrug_sandbox.personas.catalogue import CATALOGUE
 
 ORDER = [state.value for state in SessionState]
+GEMEENTEPOLIS = template("gemeentepolis")
+
+
+@dataclass(frozen=True)
+class _Asked:
+    wage_months: int
+    tax_years: int
+
+
+AT_THE_MAXIMA = _Asked(GEMEENTEPOLIS.max_wage_months, GEMEENTEPOLIS.max_tax_years)
 EXPECTED_MILESTONES = [
     "session.created",
     "session.opened",
@@ -43,7 +55,11 @@ def test_every_catalogue_persona_completes(broker: BrokerServer, personas: dict[
         for citizen in household.citizens():
             delivered = result.decrypted.subject(citizen.facts.role)
             assert delivered is not None, f"{result.persona}: no {citizen.facts.role} in the package"
-            assert strip_refs(delivered) == strip_refs(citizen.facts), f"{result.persona}: package != facts"
+            # the robot's sessions ask under its purpose (gemeentepolis), at the template's maxima
+            expected = bounded_subject(
+                GEMEENTEPOLIS, AT_THE_MAXIMA, citizen.facts, broker.broker.now().date()
+            )
+            assert strip_refs(delivered) == strip_refs(expected), f"{result.persona}: package != facts"
         positions = [result.events.index(m) for m in EXPECTED_MILESTONES]
         assert positions == sorted(positions), f"{result.persona}: events out of order: {result.events}"
 

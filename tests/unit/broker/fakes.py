@@ -85,6 +85,9 @@ def registration(jwks: dict[str, Any], partner: PartnerMode = "off") -> Provider
         webhook_url="https://provider.invalid/hook",
         encryption_jwks=jwks,
         partner=partner,
+        purposes=["gemeentepolis"],
+        retention_days=365,
+        privacy_statement_url="https://provider.invalid/privacy",
     )
 
 

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from tests.support.provider_packages import package_for
 
+from databrug.eligibility import Declaration, assess
 from databrug.provider_demo.cases import DECISION_REASONS
-from databrug.provider_demo.eligibility import Declaration, MunicipalitySettings, assess
 from databrug.provider_demo.mail import dutch_time
+from databrug.provider_demo.municipality_settings import MunicipalitySettings
 from databrug.provider_demo.web.dossier import provenance
 from databrug.provider_demo.web.i18n import translate
 from databrug.provider_demo.web.pages import _env

@@ -22,10 +22,10 @@ from databrug.delivery.jwe import seal_package
 from databrug.delivery.webhooks import signed_headers
 from databrug.provider_demo.cases import Application, ApplicationInvalid, CaseService
 from databrug.provider_demo.config import ProviderSettings
-from databrug.provider_demo.eligibility import MunicipalitySettings
 from databrug.provider_demo.intake import Intake
 from databrug.provider_demo.mail import MailError
 from databrug.provider_demo.municipalities import save_settings, seed_settings
+from databrug.provider_demo.municipality_settings import MunicipalitySettings
 from databrug.provider_demo.storage.database import Database
 from databrug.provider_demo.storage.tables import StoredPackage
 from databrug.records import DataPackage
@@ -47,6 +47,7 @@ class FakeBroker:
 
     def __init__(self) -> None:
         self.created: list[dict[str, Any]] = []
+        self.asked: list[dict[str, Any]] = []
         self.cancelled: list[str] = []
         self.fetched: list[str] = []
         self.acknowledged: list[str] = []
@@ -66,9 +67,13 @@ class FakeBroker:
         *,
         language: str | None = None,
         partner_expected: bool = False,
+        purpose: str | None = None,
+        delivery: str | None = None,
+        outcome: dict[str, Any] | None = None,
     ) -> CreatedSession:
         number = len(self.created) + 1
         self.created.append({"reference": reference, "invitee_email": invitee_email, "language": language})
+        self.asked.append({"purpose": purpose, "delivery": delivery, "outcome": outcome})
         return CreatedSession(
             id=f"ses_{number}",
             citizen_url=f"http://broker.test/start?t=dbp_{number}",

@@ -8,8 +8,9 @@ from importlib import resources
 
 from tests.support.provider_packages import package_for
 
+from databrug.eligibility import Declaration, assess
 from databrug.provider_demo.cases import DECISION_REASONS, STATUSES
-from databrug.provider_demo.eligibility import Declaration, MunicipalitySettings, assess
+from databrug.provider_demo.municipality_settings import MunicipalitySettings
 from databrug.provider_demo.web.i18n import catalogue
 from databrug_sandbox.personas.catalogue import CATALOGUE
 

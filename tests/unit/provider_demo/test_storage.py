@@ -20,7 +20,6 @@ from databrug.provider_demo.accounts import (
     log_out,
     verify_password,
 )
-from databrug.provider_demo.eligibility import MunicipalitySettings
 from databrug.provider_demo.intake import DatabaseReplayCache
 from databrug.provider_demo.municipalities import (
     DEFAULT_CODE,
@@ -28,6 +27,7 @@ from databrug.provider_demo.municipalities import (
     seed_settings,
     settings_for,
 )
+from databrug.provider_demo.municipality_settings import MunicipalitySettings
 from databrug.provider_demo.storage.database import Database
 from databrug.provider_demo.storage.tables import Caseworker, LoginSession
 

@@ -1,4 +1,4 @@
-"""The demo provider's app as assembled from its three routers: the back office behind one staff dependency,
+"""The demo provider's app as assembled from its four routers: the back office behind one staff dependency,
 the error pages and the unhandled-error guard around all of them. In process, on SQLite."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.support.provider_stack import offline_broker_link
 from databrug.provider_demo.accounts import add_caseworker
 from databrug.provider_demo.config import ProviderSettings
 from databrug.provider_demo.services import DEMO_CASEWORKER, build_services
-from databrug.provider_demo.web import backoffice, public, webhook
+from databrug.provider_demo.web import backoffice, erasure, public, webhook
 from databrug.provider_demo.web.app import create_provider_app
 from databrug.provider_demo.web.deps import Site
 from databrug.provider_demo.web.staff import staff_form, staff_login
@@ -76,8 +76,9 @@ def calls(dependant: Dependant) -> set[Callable[..., Any]]:
     return found
 
 
-def test_the_app_is_the_three_routers_its_health_check_and_static_files(app: FastAPI) -> None:
-    parts = [set(endpoints(router, "")) for router in (public.router, webhook.router, backoffice.router)]
+def test_the_app_is_the_four_routers_its_health_check_and_static_files(app: FastAPI) -> None:
+    routers = (public.router, webhook.router, backoffice.router, erasure.router)
+    parts = [set(endpoints(router, "")) for router in routers]
     assert set(endpoints(app, "provider.css")) - set().union(*parts) == {
         Endpoint("GET", "/health"),
         Endpoint("GET", "/static/provider.css"),

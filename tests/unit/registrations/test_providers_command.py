@@ -24,7 +24,8 @@ def add(tmp_path: Path, *extra: str) -> int:
     jwks.write_text(json.dumps(PUBLIC_JWKS), encoding="utf-8")
     return main(
         ["providers", "add", "--file", str(tmp_path / "providers.json"), "--id", "gemeente-test",
-         "--name", "Gemeente Test", "--jwks", str(jwks), *extra]
+         "--name", "Gemeente Test", "--jwks", str(jwks), "--purpose", "gemeentepolis",
+         "--retention-days", "365", "--privacy-url", "https://gemeente.example/privacy", *extra]
     )  # fmt: skip
 
 

@@ -19,6 +19,9 @@ def registration(return_url: str, webhook_url: str | None = None) -> ProviderReg
         return_url=return_url,
         webhook_url=webhook_url,
         encryption_jwks=PUBLIC_JWKS,
+        purposes=["gemeentepolis"],
+        retention_days=365,
+        privacy_statement_url="https://gemeente.example/privacy",
     )
 
 

@@ -25,6 +25,9 @@ def registration(**overrides: object) -> ProviderRegistration:
         "display_name": "Gezondverzekerd.nl",
         "return_url": "http://127.0.0.1:8710/terug",
         "encryption_jwks": PUBLIC_JWKS,
+        "purposes": ["gemeentepolis"],
+        "retention_days": 365,
+        "privacy_statement_url": "http://127.0.0.1:8710/privacy",
     }
     return ProviderRegistration.model_validate({**base, **overrides})
 

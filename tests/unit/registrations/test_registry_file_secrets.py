@@ -28,6 +28,9 @@ def provider(provider_id: str, *webhook_secrets: str) -> ProviderRegistration:
         webhook_url="https://gemeente.example/hook" if webhook_secrets else None,
         webhook_secrets=list(webhook_secrets),
         encryption_jwks=PUBLIC_JWKS,
+        purposes=["gemeentepolis"],
+        retention_days=365,
+        privacy_statement_url="https://gemeente.example/privacy",
     )
 
 

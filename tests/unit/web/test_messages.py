@@ -96,7 +96,12 @@ def test_dynamic_keys_the_templates_build_exist() -> None:
         + [
             f"{prefix}_{role}"
             for role in ("applicant", "partner")
-            for prefix in ("sources.heading", "sources.login", "review.consent_label")
+            for prefix in (
+                "sources.heading",
+                "sources.login",
+                "review.consent_label",
+                "review.consent_label_outcome",
+            )
         ]
         + [f"role.{role}" for role in ("applicant", "partner")]
         + [f"steps.{step}" for step in ("info", "checklist", "install", "qr")]

@@ -33,7 +33,13 @@ def test_a_phone_by_client_hint_else_user_agent(
 
 def _registration(return_url: str) -> ProviderRegistration:
     return ProviderRegistration(
-        id="p-test", display_name="P", return_url=return_url, encryption_jwks={"keys": [{"kid": "k"}]}
+        id="p-test",
+        display_name="P",
+        return_url=return_url,
+        encryption_jwks={"keys": [{"kid": "k"}]},
+        purposes=["gemeentepolis"],
+        retention_days=365,
+        privacy_statement_url="https://provider.example/privacy",
     )
 
 

@@ -71,6 +71,10 @@ class Case(Base):
     decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    delivery: Mapped[str] = mapped_column(String(8), default="data")
+    """How the case's current session delivers: "data" or "outcome" (the broker's signed outcome only)."""
+    outcome: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    """The verified claims of the broker's signed outcome (codes, parameters, digest: no amounts)."""
 
 
 class StoredPackage(Base):
@@ -87,6 +91,8 @@ class StoredPackage(Base):
     deletion_receipt: Mapped[str | None] = mapped_column(Text, nullable=True)
     receipt_matches: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    erasure_token_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    """The SHA-256 (hex) of the citizen's erasure code, from the package: showing the code erases the case."""
 
 
 class ReceivedWebhook(Base):

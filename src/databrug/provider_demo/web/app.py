@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from databrug.provider_demo.accounts import LoginThrottle
 from databrug.provider_demo.services import ProviderServices
-from databrug.provider_demo.web import backoffice, public, webhook
+from databrug.provider_demo.web import backoffice, erasure, public, webhook
 from databrug.provider_demo.web.deps import FormRefused, Site
 from databrug.provider_demo.web.pages import Pages
 from databrug.provider_demo.web.staff import StaffRequired, to_login
@@ -68,7 +68,7 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith("/webhooks") or request.url.path.startswith("/static"):
+        if request.url.path.startswith(("/webhooks", "/static", "/api", "/.well-known")):
             return JSONResponse({"error": "not_found"}, status_code=404)
         return pages.error(request, 404, "error.not_found")
 
@@ -77,6 +77,7 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(public.router)
+    app.include_router(erasure.router)
     app.include_router(webhook.router)
     app.include_router(backoffice.router)
     return app

@@ -18,10 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from databrug.eligibility import load_norms
+from databrug.eligibility.model import Advice
 from databrug.provider_demo.accounts import Login, csrf_ok, log_in, log_out
 from databrug.provider_demo.cases import DECISION_REASONS, STATUSES
-from databrug.provider_demo.eligibility import MunicipalitySettings, load_norms
-from databrug.provider_demo.eligibility.model import Advice
 from databrug.provider_demo.intake import open_package, reassess
 from databrug.provider_demo.municipalities import (
     DEFAULT_CODE,
@@ -30,6 +30,7 @@ from databrug.provider_demo.municipalities import (
     save_settings,
     settings_for,
 )
+from databrug.provider_demo.municipality_settings import MunicipalitySettings
 from databrug.provider_demo.web.deps import FormRefused, Site, SiteDep, VisitorFormDep, form_of
 from databrug.provider_demo.web.dossier import income_chart_svg, monthly_income, provenance
 from databrug.provider_demo.web.i18n import translate
@@ -132,6 +133,8 @@ async def dossier(request: Request, case_id: str, site: SiteDep, login: StaffDep
     charts = {}
     if package is not None:
         for subject in package.subjects:
+            if not subject.incomes.relations:  # nothing to draw (an outcome-only package has no incomes)
+                continue
             ends = [p.end for r in subject.incomes.relations for p in r.periods]
             series = monthly_income(subject, max(ends, default=package.created_at.date()))
             label = translate(site.pages.language(request), "dossier.chart_label", role=subject.role)
@@ -148,6 +151,7 @@ async def dossier(request: Request, case_id: str, site: SiteDep, login: StaffDep
         prov=provenance(package) if package else {},
         advice=advice,
         charts=charts,
+        norms=load_norms(),
         reasons=DECISION_REASONS,
         message=request.query_params.get("m"),
         now=datetime.now(UTC),
@@ -198,6 +202,12 @@ async def decide(case_id: str, site: SiteDep, staff: StaffFormDep) -> Response:
 async def resend(case_id: str, site: SiteDep) -> Response:
     sent = await run_in_threadpool(site.services.cases.invite, case_id)
     return _back(case_id, "resent" if sent else "resend_failed")
+
+
+@router.post("/cases/{case_id}/full-data", response_model=None, dependencies=[Depends(staff_form)])
+async def request_full_data(case_id: str, site: SiteDep) -> Response:
+    sent = await run_in_threadpool(site.services.cases.request_full_data, case_id)
+    return _back(case_id, "full_data_requested" if sent else "full_data_failed")
 
 
 @router.post("/cases/{case_id}/refresh", response_model=None, dependencies=[Depends(staff_form)])
@@ -254,6 +264,7 @@ async def settings_save(request: Request, site: SiteDep, staff: StaffFormDep) ->
             asset_limit_family=_optional_decimal(form.get("asset_limit_family")),
             home_equity_rule=form.get("home_equity_rule", "above_exemption"),
             check_timing=form.get("check_timing", "before"),
+            delivery=form.get("delivery", "data"),
         )
     except (ValidationError, InvalidOperation, ValueError):
         return _settings_form(request, site, login, code, status=422, errors=["settings_invalid"])

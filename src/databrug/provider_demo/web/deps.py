@@ -6,7 +6,7 @@ Every POST form carries a CSRF token: a double-submit cookie on the public pages
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -23,6 +23,8 @@ class Site:
     services: ProviderServices
     pages: Pages
     throttle: LoginThrottle
+    throttle_erasure: LoginThrottle = field(default_factory=lambda: LoginThrottle(limit=10))
+    """Unknown erasure codes per client address (``web/erasure.py``)."""
 
 
 async def site_of(request: Request) -> Site:

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from databrug.provider_demo.eligibility import MunicipalitySettings, load_norms
-from databrug.provider_demo.eligibility.advice import income_limit
+from databrug.eligibility import RuleParameters, load_norms
+from databrug.eligibility.advice import income_limit
 
 JULY_2025 = {
     "alleenstaande": Decimal("1369.06"),
@@ -36,17 +36,15 @@ NORMS_JULY_2025 = replace(load_norms(2026), bijstandsnormen=JULY_2025)
     ],
 )
 def test_published_130_percent_limits(kind: str, aow: bool, veendam_excl: str, stimulansz_incl: str) -> None:
-    excl = MunicipalitySettings(percentage=Decimal(130), includes_holiday_allowance=False)
-    incl = MunicipalitySettings(percentage=Decimal(130), includes_holiday_allowance=True)
+    excl = RuleParameters(percentage=Decimal(130), includes_holiday_allowance=False)
+    incl = RuleParameters(percentage=Decimal(130), includes_holiday_allowance=True)
     assert income_limit(NORMS_JULY_2025, excl, kind, aow)[2] == Decimal(veendam_excl)  # type: ignore[arg-type]
     assert income_limit(NORMS_JULY_2025, incl, kind, aow)[2] == Decimal(stimulansz_incl)  # type: ignore[arg-type]
 
 
 def test_westland_2024_norm_excluding_holiday_allowance() -> None:
     norms = replace(load_norms(2026), bijstandsnormen={**JULY_2025, "alleenstaande": Decimal("1283.83")})
-    _, applied, limit = income_limit(
-        norms, MunicipalitySettings(percentage=Decimal(100)), "alleenstaande", False
-    )
+    _, applied, limit = income_limit(norms, RuleParameters(percentage=Decimal(100)), "alleenstaande", False)
     assert applied == Decimal("1219.64")
     assert limit == Decimal("1219.64")
 
@@ -55,15 +53,15 @@ def test_2026_table_values() -> None:
     # reference/provider.md §2.2, 1-1-2026: 120% excl. VT and 110% incl. VT columns
     norms = load_norms(2026)
     cases = [
-        (MunicipalitySettings(percentage=Decimal(120)), "gehuwden", True, "2444.34"),
+        (RuleParameters(percentage=Decimal(120)), "gehuwden", True, "2444.34"),
         (
-            MunicipalitySettings(percentage=Decimal(110), includes_holiday_allowance=True),
+            RuleParameters(percentage=Decimal(110), includes_holiday_allowance=True),
             "gehuwden",
             False,
             "2202.34",
         ),
         (
-            MunicipalitySettings(percentage=Decimal(150), includes_holiday_allowance=True),
+            RuleParameters(percentage=Decimal(150), includes_holiday_allowance=True),
             "alleenstaande",
             True,
             "2347.04",

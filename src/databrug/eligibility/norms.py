@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from databrug.provider_demo.eligibility.household import HouseholdKind
+from databrug.eligibility.household import HouseholdKind
 
 
 @dataclass(frozen=True)
@@ -127,5 +127,5 @@ def parse_norms(raw: dict[str, Any]) -> Norms:
 
 @cache
 def load_norms(year: int = 2026) -> Norms:
-    text = resources.files("databrug.provider_demo").joinpath(f"data/norms_{year}.yaml").read_text("utf-8")
+    text = resources.files("databrug.eligibility").joinpath(f"data/norms_{year}.yaml").read_text("utf-8")
     return parse_norms(yaml.safe_load(text))

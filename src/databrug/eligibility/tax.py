@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from databrug.provider_demo.eligibility.model import NetEstimate
-from databrug.provider_demo.eligibility.norms import TaxRules
+from databrug.eligibility.model import NetEstimate
+from databrug.eligibility.norms import TaxRules
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from databrug.provider_demo.eligibility.norms import load_norms
-from databrug.provider_demo.eligibility.tax import (
+from databrug.eligibility.norms import load_norms
+from databrug.eligibility.tax import (
     bracket_tax,
     elderly_credit,
     estimate_net,

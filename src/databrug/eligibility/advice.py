@@ -10,15 +10,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from databrug.provider_demo.eligibility.assets import bank_items, home_equity_items, vehicle_items
-from databrug.provider_demo.eligibility.household import (
+from databrug.eligibility.assets import bank_items, home_equity_items, vehicle_items
+from databrug.eligibility.household import (
     Declaration,
     HouseholdKind,
     age_in_months,
     assess_household,
 )
-from databrug.provider_demo.eligibility.income import person_income
-from databrug.provider_demo.eligibility.model import (
+from databrug.eligibility.income import person_income
+from databrug.eligibility.model import (
     Advice,
     AssetTest,
     Finding,
@@ -26,9 +26,9 @@ from databrug.provider_demo.eligibility.model import (
     Outcome,
     PersonIncome,
 )
-from databrug.provider_demo.eligibility.norms import Norms, load_norms
-from databrug.provider_demo.eligibility.settings import MunicipalitySettings
-from databrug.provider_demo.eligibility.tax import cents, estimate_net
+from databrug.eligibility.norms import Norms, load_norms
+from databrug.eligibility.parameters import RuleParameters
+from databrug.eligibility.tax import cents, estimate_net
 from databrug.records import DataPackage
 
 ZERO = Decimal(0)
@@ -36,24 +36,24 @@ REQUIRED_DOCUMENTS = ("brp-persoon", "verzekeringsbericht", "belastinggegevens")
 
 
 def income_limit(
-    norms: Norms, settings: MunicipalitySettings, kind: HouseholdKind, aow: bool
+    norms: Norms, parameters: RuleParameters, kind: HouseholdKind, aow: bool
 ) -> tuple[Decimal, Decimal, Decimal]:
     """(norm incl. VT, norm applied, limit): excl. VT = norm × 0.95 rounded first, as published tables do."""
     norm = norms.norm(kind, aow)
     applied = (
-        norm if settings.includes_holiday_allowance else cents(norm * (1 - norms.holiday_allowance_share))
+        norm if parameters.includes_holiday_allowance else cents(norm * (1 - norms.holiday_allowance_share))
     )
-    return norm, applied, cents(applied * settings.percentage / 100)
+    return norm, applied, cents(applied * parameters.percentage / 100)
 
 
-def asset_limit(norms: Norms, settings: MunicipalitySettings, kind: HouseholdKind) -> Decimal:
+def asset_limit(norms: Norms, parameters: RuleParameters, kind: HouseholdKind) -> Decimal:
     if kind == "alleenstaande":
         return (
-            settings.asset_limit_single
-            if settings.asset_limit_single is not None
+            parameters.asset_limit_single
+            if parameters.asset_limit_single is not None
             else norms.asset_limits[kind]
         )
-    override = settings.asset_limit_family
+    override = parameters.asset_limit_family
     return override if override is not None else norms.asset_limits[kind]
 
 
@@ -74,7 +74,7 @@ def _data_findings(package: DataPackage) -> list[Finding]:
 def assess(
     package: DataPackage,
     declaration: Declaration,
-    settings: MunicipalitySettings,
+    parameters: RuleParameters,
     reference_date: date | None = None,
     norms: Norms | None = None,
 ) -> Advice:
@@ -103,13 +103,13 @@ def assess(
             )
         )
 
-    norm, applied, limit = income_limit(norms, settings, household.kind, household.aow)
+    norm, applied, limit = income_limit(norms, parameters, household.kind, household.aow)
     net = sum((p.net.net_monthly for p in persons), start=ZERO)
     income_test = IncomeTest(
         norm_including_holiday_allowance=norm,
         norm_applied=applied,
-        includes_holiday_allowance=settings.includes_holiday_allowance,
-        percentage=settings.percentage,
+        includes_holiday_allowance=parameters.includes_holiday_allowance,
+        percentage=parameters.percentage,
         limit=limit,
         household_gross_monthly=sum((p.gross_monthly for p in persons), start=ZERO),
         household_net_monthly=net,
@@ -117,19 +117,19 @@ def assess(
     )
 
     assets = bank_items(package) + home_equity_items(
-        package, settings.home_equity_rule, norms.home_equity_exemption
+        package, parameters.home_equity_rule, norms.home_equity_exemption
     )
     assets += vehicle_items(package)
     counted = sum((i.counted_amount for i in assets), start=ZERO)
-    a_limit = asset_limit(norms, settings, household.kind)
+    a_limit = asset_limit(norms, parameters, household.kind)
     asset_test = AssetTest(
-        applied=settings.asset_test,
-        home_equity_rule=settings.home_equity_rule,
+        applied=parameters.asset_test,
+        home_equity_rule=parameters.home_equity_rule,
         home_equity_exemption=norms.home_equity_exemption,
         limit=a_limit,
         total_counted=counted,
         items=assets,
-        passed=not settings.asset_test or counted <= a_limit,
+        passed=not parameters.asset_test or counted <= a_limit,
     )
 
     reasons = list(findings)

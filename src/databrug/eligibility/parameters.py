@@ -1,4 +1,4 @@
-"""A municipality's Gemeentepolis parameters (the admin screen edits these)."""
+"""The Gemeentepolis rule's parameters: what a municipality (or a session asking for the outcome) chooses."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+RULE_ID = "gemeentepolis-toets"
+RULE_VERSION = "1.0"
+
 HomeEquityRule = Literal["exempt", "above_exemption", "counted"]
-CheckTiming = Literal["before", "after"]
 
 
-class MunicipalitySettings(BaseModel):
+class RuleParameters(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     percentage: Decimal = Field(default=Decimal(120), ge=100, le=200, description="% of the bijstandsnorm")
@@ -24,7 +26,6 @@ class MunicipalitySettings(BaseModel):
         default=None, ge=0, description="Couples and single parents; None: the bijstand limit"
     )
     home_equity_rule: HomeEquityRule = "above_exemption"
-    check_timing: CheckTiming = "before"
 
 
-DEFAULT_SETTINGS = MunicipalitySettings()
+DEFAULT_PARAMETERS = RuleParameters()

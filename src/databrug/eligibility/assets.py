@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from databrug.provider_demo.eligibility.model import AssetItem
-from databrug.provider_demo.eligibility.settings import HomeEquityRule
+from databrug.eligibility.model import AssetItem
+from databrug.eligibility.parameters import HomeEquityRule
 from databrug.records import DataPackage, Home, Role
 
 ZERO = Decimal(0)

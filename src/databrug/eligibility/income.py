@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from databrug.provider_demo.eligibility.model import IncomeItem, PeriodUsed
-from databrug.provider_demo.eligibility.tax import cents
+from databrug.eligibility.model import IncomeItem, PeriodUsed
+from databrug.eligibility.tax import cents
 from databrug.records import IncomeRelation, Role, Subject, WagePeriod
 
 RUNNING_WITHIN = timedelta(days=62)

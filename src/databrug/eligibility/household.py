@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from databrug.provider_demo.eligibility.model import Finding, HouseholdFacts
+from databrug.eligibility.model import Finding, HouseholdFacts
 from databrug.records import DataPackage, FuzzyDate, Person
 
 HouseholdKind = Literal["alleenstaande", "alleenstaande_ouder", "gehuwden"]

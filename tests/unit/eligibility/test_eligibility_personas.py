@@ -22,16 +22,16 @@ from decimal import Decimal
 import pytest
 from tests.support.provider_packages import package_for
 
-from databrug.provider_demo.eligibility import Declaration, MunicipalitySettings, assess
+from databrug.eligibility import Declaration, RuleParameters, assess
 from databrug_sandbox.personas.catalogue import CATALOGUE
 
-A = MunicipalitySettings(
+A = RuleParameters(
     percentage=Decimal(120),
     includes_holiday_allowance=False,
     asset_test=True,
     home_equity_rule="above_exemption",
 )
-B = MunicipalitySettings(percentage=Decimal(130), includes_holiday_allowance=True, asset_test=False)
+B = RuleParameters(percentage=Decimal(130), includes_holiday_allowance=True, asset_test=False)
 REFERENCE = date(2026, 11, 1)
 
 
