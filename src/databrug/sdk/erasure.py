@@ -21,11 +21,12 @@ from typing import Annotated, Any, Literal
 
 from joserfc import jws
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from databrug.records import DataPackage
 from databrug.sdk.errors import DatabrugError
+from databrug.sdk.signed import UnverifiedToken, verified_payload
 
 ERASURE_ALG = "ES256"
 ERASURE_TYP = "databrug-erasure+jwt"
@@ -129,15 +130,15 @@ def verify_erasure_confirmation(token: str, provider_jwks: Mapping[str, Any]) ->
             "confirmation_invalid", f"a confirmation is a text of at most {MAX_CONFIRMATION_CHARS} characters"
         )
     try:
-        keys = KeySet.import_key_set(dict(provider_jwks))  # type: ignore[arg-type]
-        obj = jws.deserialize_compact(token.strip(), keys, algorithms=[ERASURE_ALG])
-    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as exc:  # deep JSON in the header
+        payload = verified_payload(token.strip(), provider_jwks, alg=ERASURE_ALG, typ=ERASURE_TYP)
+    except UnverifiedToken as exc:
         raise ErasureError(
-            "confirmation_invalid", "signature does not verify with the provider's keys"
+            "confirmation_invalid",
+            "signature does not verify with the provider's keys"
+            if exc.reason == "signature"
+            else "not an erasure confirmation",
         ) from exc
-    if obj.protected.get("typ") != ERASURE_TYP:
-        raise ErasureError("confirmation_invalid", "not an erasure confirmation")
     try:
-        return ErasureConfirmation.model_validate_json(obj.payload)
+        return ErasureConfirmation.model_validate_json(payload)
     except ValidationError as exc:
         raise ErasureError("confirmation_invalid", "confirmation payload is malformed") from exc

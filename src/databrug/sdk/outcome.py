@@ -18,14 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from pydantic import ValidationError
 
 from databrug.records import DataPackage
 from databrug.records.outcome import OUTCOME_JWS_TYPE, OutcomeStatement, inputs_digest
 from databrug.sdk.errors import PackageError
+from databrug.sdk.signed import UnverifiedToken, verified_payload
 
 OUTCOME_ALG = "ES256"
 MAX_OUTCOME_CHARS = 20_000  # as the package's field allows; a signed outcome is about 2 KiB
@@ -48,16 +46,16 @@ def verify_outcome(package_or_jws: DataPackage | str, broker_jwks: Mapping[str, 
             "outcome_invalid", f"a signed outcome is a text of at most {MAX_OUTCOME_CHARS} chars"
         )
     try:
-        keys = KeySet.import_key_set(dict(broker_jwks))  # type: ignore[arg-type]
-        signed = jws.deserialize_compact(token, keys, algorithms=[OUTCOME_ALG])
-    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as exc:  # deep JSON in the header
+        payload = verified_payload(token, broker_jwks, alg=OUTCOME_ALG, typ=OUTCOME_JWS_TYPE)
+    except UnverifiedToken as exc:
         raise OutcomeError(
-            "outcome_invalid", "the outcome's signature does not verify with the broker's keys"
+            "outcome_invalid",
+            "the outcome's signature does not verify with the broker's keys"
+            if exc.reason == "signature"
+            else "not a signed outcome",
         ) from exc
-    if signed.protected.get("typ") != OUTCOME_JWS_TYPE:
-        raise OutcomeError("outcome_invalid", "not a signed outcome")
     try:
-        statement = OutcomeStatement.model_validate_json(signed.payload)
+        statement = OutcomeStatement.model_validate_json(payload)
     except ValidationError as exc:
         raise OutcomeError("outcome_invalid", "the outcome's claims are malformed") from exc
     if package is not None:

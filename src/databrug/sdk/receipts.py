@@ -10,12 +10,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from databrug.sdk.errors import ReceiptError
+from databrug.sdk.signed import UnverifiedToken, verified_payload
 
 RECEIPT_ALG = "ES256"
 RECEIPT_TYP = "databrug-deletion-receipt+jws"
@@ -40,13 +38,14 @@ def verify_deletion_receipt(token: str, broker_jwks: Mapping[str, Any]) -> Delet
     if not isinstance(token, str) or len(token) > MAX_RECEIPT_CHARS:
         raise ReceiptError(f"a deletion receipt is a text of at most {MAX_RECEIPT_CHARS} characters")
     try:
-        keys = KeySet.import_key_set(dict(broker_jwks))  # type: ignore[arg-type]
-        obj = jws.deserialize_compact(token, keys, algorithms=[RECEIPT_ALG])
-    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as exc:  # deep JSON in the header
-        raise ReceiptError("signature does not verify with the broker's keys") from exc
-    if obj.protected.get("typ") != RECEIPT_TYP:
-        raise ReceiptError("not a deletion receipt")
+        payload = verified_payload(token, broker_jwks, alg=RECEIPT_ALG, typ=RECEIPT_TYP)
+    except UnverifiedToken as exc:
+        raise ReceiptError(
+            "signature does not verify with the broker's keys"
+            if exc.reason == "signature"
+            else "not a deletion receipt"
+        ) from exc
     try:
-        return DeletionReceipt.model_validate_json(obj.payload)
+        return DeletionReceipt.model_validate_json(payload)
     except ValidationError as exc:
         raise ReceiptError("receipt payload is malformed") from exc
