@@ -114,6 +114,7 @@ class SandboxSettings:
             redirect_uris=self.redirect_uris,
             client_secret=self.client_secret,
             name="Databrug",
+            id_token_signed_response_alg="ES256",  # noqa: S106 - an algorithm name
         )
         return ClientRegistry.of(broker, *self.extra_clients)
 

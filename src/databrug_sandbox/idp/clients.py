@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from databrug_sandbox.idp.keys import IdTokenAlgorithm
+
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -20,6 +22,8 @@ class ClientRegistration:
     client_secret: str | None = None
     name: str = ""
     allow_loopback_any_port: bool = True
+    id_token_signed_response_alg: IdTokenAlgorithm = "RS256"  # noqa: S105 - an algorithm name
+    """OIDC Dynamic Client Registration §2: RS256 unless the client registered another."""
 
 
 @dataclass

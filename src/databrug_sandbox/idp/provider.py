@@ -8,7 +8,7 @@ from typing import Any
 from databrug_sandbox.idp.accounts import AccountDirectory
 from databrug_sandbox.idp.clients import ClientRegistry
 from databrug_sandbox.idp.flows import AuthorizationCode, ExpiringStore, LoginFlow
-from databrug_sandbox.idp.keys import ALGORITHM, SigningKey
+from databrug_sandbox.idp.keys import ID_TOKEN_ALGORITHMS, SigningKey
 from databrug_sandbox.idp.levels import ACR_BY_LEVEL, LEVELS
 from databrug_sandbox.idp.lockout import Lockout
 from databrug_sandbox.idp.sms import SmsInbox
@@ -55,7 +55,7 @@ class DigidProvider:
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": [ALGORITHM],
+            "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGORITHMS),
             "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
             "acr_values_supported": [ACR_BY_LEVEL[level] for level in LEVELS] + list(LEVELS),

@@ -358,7 +358,8 @@ def build_digid_router(idp: DigidProvider) -> APIRouter:
         if not hmac.compare_digest(s256(verifier), grant.code_challenge):
             return token_error("invalid_grant", "code_verifier does not match the code_challenge")
         return JSONResponse(
-            idp.tokens.token_response(grant), headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+            idp.tokens.token_response(grant, client.id_token_signed_response_alg),
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
         )
 
     async def userinfo(request: Request) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""ID tokens and access tokens: JWTs signed ES256 with the IdP's key.
+"""ID tokens and access tokens: JWTs signed with the IdP's keys (ID tokens in the client's registered
+algorithm, RS256 or ES256; access tokens ES256).
 
 Access tokens are for the sandbox portals (``aud`` = "sandbox-portals"); they carry the BSN as ``sub`` and
 the assurance level as ``loa`` (short name) and ``acr`` (URI), as a DigiD-backed token would.
@@ -13,7 +14,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from databrug_sandbox.idp.flows import AuthorizationCode, new_handle
-from databrug_sandbox.idp.keys import ALGORITHM, SigningKey
+from databrug_sandbox.idp.keys import ALGORITHM, IdTokenAlgorithm, SigningKey
 from databrug_sandbox.idp.levels import ACR_BY_LEVEL, LEVELS
 
 PORTALS_AUDIENCE = "sandbox-portals"
@@ -25,10 +26,11 @@ class TokenIssuer:
         self.issuer = issuer
         self.ttl_seconds = ttl_seconds
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(self.key.header(), claims, self.key.key, algorithms=[ALGORITHM])
+    def sign(self, claims: dict[str, Any], algorithm: IdTokenAlgorithm = ALGORITHM) -> str:
+        header = self.key.header(algorithm)
+        return jwt.encode(header, claims, self.key.private(algorithm), algorithms=[algorithm])
 
-    def id_token(self, grant: AuthorizationCode, now: int) -> str:
+    def id_token(self, grant: AuthorizationCode, now: int, algorithm: IdTokenAlgorithm = ALGORITHM) -> str:
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": grant.client_id,
@@ -42,7 +44,7 @@ class TokenIssuer:
         }
         if grant.nonce is not None:
             claims["nonce"] = grant.nonce
-        return self.sign(claims)
+        return self.sign(claims, algorithm)
 
     def access_token(self, grant: AuthorizationCode, now: int) -> str:
         return self.sign(
@@ -61,13 +63,15 @@ class TokenIssuer:
             }
         )
 
-    def token_response(self, grant: AuthorizationCode) -> dict[str, Any]:
+    def token_response(
+        self, grant: AuthorizationCode, id_token_algorithm: IdTokenAlgorithm = ALGORITHM
+    ) -> dict[str, Any]:
         now = int(time.time())
         return {
             "access_token": self.access_token(grant, now),
             "token_type": "Bearer",
             "expires_in": self.ttl_seconds,
-            "id_token": self.id_token(grant, now),
+            "id_token": self.id_token(grant, now, id_token_algorithm),
             "scope": grant.scope,
         }
 

@@ -68,7 +68,8 @@ def build_router(caller: Callable[..., Caller]) -> APIRouter:
                 raise no_data("MijnOverheid")
         else:
             raise no_data("MijnOverheid")
-        return document(as_bytes(body), "application/json")
+        # as BRP Personen 2.7 declares it (an OpenAPI response validator refuses plain application/json)
+        return document(as_bytes(body), "application/json; charset=utf-8")
 
     @router.get("/api/wozobjecten")
     def wozobjecten(who: Annotated[Caller, Depends(caller)]) -> Response:

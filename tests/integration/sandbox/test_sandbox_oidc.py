@@ -29,11 +29,12 @@ def test_discovery_names_the_endpoints_and_s256_only(sandbox: SandboxServer) -> 
     doc = httpx.get(f"{sandbox.base_url}/digid/.well-known/openid-configuration").json()
     assert doc["issuer"] == f"{sandbox.base_url}/digid"
     assert doc["code_challenge_methods_supported"] == ["S256"]
-    assert doc["id_token_signing_alg_values_supported"] == ["ES256"]
+    # OIDC Discovery 1.0 §3: RS256 MUST be listed (an RS256-only client could not use the IdP otherwise)
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256", "ES256"]
     for name in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
         assert doc[name].startswith(doc["issuer"] + "/")
     jwks = httpx.get(doc["jwks_uri"]).json()
-    assert [k["kty"] for k in jwks["keys"]] == ["EC"]
+    assert sorted((k["kty"], k["alg"]) for k in jwks["keys"]) == [("EC", "ES256"), ("RSA", "RS256")]
     assert all("d" not in k for k in jwks["keys"]), "the JWKS must not publish the private key"
 
 
@@ -314,5 +315,11 @@ def test_confidential_client_must_authenticate(sandbox: SandboxServer) -> None:
         basic = "Basic " + base64.b64encode(credentials.encode()).decode()
         ok = browser.http.post(token_url, data=form, headers={"Authorization": basic})
         assert ok.status_code == 200, ok.text
-        claims = jwt.decode(ok.json()["id_token"], sandbox.idp.key.key).claims
+        # a client that registered no algorithm gets RS256 ID tokens (OIDC Registration §2), which verify
+        # with the RSA key of the published JWKS alone
+        keys = KeySet.import_key_set(httpx.get(f"{sandbox.base_url}/digid/jwks").json())
+        id_token = jwt.decode(ok.json()["id_token"], keys, algorithms=["RS256"])
+        assert id_token.header["alg"] == "RS256"
+        assert id_token.header["kid"] == next(k.kid for k in keys.keys if k.key_type == "RSA")
+        claims = id_token.claims
         assert claims["aud"] == CONFIDENTIAL_CLIENT
