@@ -14,9 +14,7 @@ from typing import Any
 
 import httpx
 
-from databrug.sdk import DatabrugClient, generate_erasure_signing_keys
-
-RECEIPT_KEYS_PATH = "/.well-known/databrug-receipt-keys.json"
+from databrug.sdk import RECEIPT_KEYS_PATH, DatabrugClient, generate_erasure_signing_keys
 
 
 def _process_signing_key() -> dict[str, Any]:

@@ -47,12 +47,17 @@ def _money_check(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+EURO_AMOUNT_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
+"""A serialised amount: optional minus, whole euros, a point and exactly two digits of cents."""
+
 Money = Annotated[
     Decimal,
     BeforeValidator(_money_in),
     AfterValidator(_money_check),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-    Field(json_schema_extra={"format": "euro-amount"}),
+    # "format" names the kind for people; "pattern" is what a standard validator checks (it ignores formats it
+    # does not know, and JSON Schema knows no money format)
+    Field(json_schema_extra={"format": "euro-amount", "pattern": EURO_AMOUNT_PATTERN}),
 ]
 """An amount in euros with cents. Never a float; serialised as a string ``"1234.56"``."""
 

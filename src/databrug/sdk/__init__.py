@@ -59,10 +59,11 @@ from databrug.sdk.errors import (
 )
 from databrug.sdk.models import CreatedSession, SessionEvent, SessionStatus
 from databrug.sdk.outcome import OutcomeError, outcome_inputs_match, verify_outcome
-from databrug.sdk.receipts import DeletionReceipt, verify_deletion_receipt
+from databrug.sdk.receipts import RECEIPT_KEYS_PATH, DeletionReceipt, verify_deletion_receipt
 from databrug.sdk.webhooks import MemoryReplayCache, ReplayCache, WebhookEvent, verify_webhook
 
 __all__ = [
+    "RECEIPT_KEYS_PATH",
     "Acknowledgement",
     "AsyncDatabrugClient",
     "CreatedSession",

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from databrug.sdk.errors import ReceiptError
 from databrug.sdk.signed import UnverifiedToken, verified_payload
 
+RECEIPT_KEYS_PATH = "/.well-known/databrug-receipt-keys.json"
+"""Where the broker publishes the keys that sign deletion receipts and outcomes (relative to its URL)."""
 RECEIPT_ALG = "ES256"
 RECEIPT_TYP = "databrug-deletion-receipt+jws"
 MAX_RECEIPT_CHARS = 16 * 1024  # a receipt is well under 1 KiB

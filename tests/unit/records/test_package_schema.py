@@ -63,3 +63,24 @@ def test_schema_rejects_float_money_too() -> None:
     data["subjects"][0]["incomes"]["relations"][0]["periods"][0]["sv_wage"] = 1985.4
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(package_json_schema()).validate(data)
+
+
+@pytest.mark.parametrize("amount", ["1985,40", "1e3", "1985.4", "€ 1985.40", "1985.400", " 1985.40"])
+def test_a_standard_validator_refuses_an_amount_that_is_not_euros_and_cents(amount: str) -> None:
+    """``euro-amount`` is no format a standard validator knows (it would pass anything); the pattern it can
+    check refuses what the model refuses."""
+    data = example()
+    data["subjects"][0]["incomes"]["relations"][0]["periods"][0]["sv_wage"] = amount
+    with pytest.raises(jsonschema.ValidationError, match="does not match"):
+        jsonschema.Draft202012Validator(package_json_schema()).validate(data)
+
+
+def test_a_correction_in_euros_and_cents_passes_the_pattern() -> None:
+    data = example()
+    data["subjects"][0]["incomes"]["relations"][0]["periods"][0]["sv_wage"] = (
+        "-12.50"  # a negative correction
+    )
+    package = DataPackage.model_validate(data)
+    dumped = json.loads(package.model_dump_json())
+    jsonschema.Draft202012Validator(package_json_schema()).validate(dumped)
+    assert dumped["subjects"][0]["incomes"]["relations"][0]["periods"][0]["sv_wage"] == "-12.50"
