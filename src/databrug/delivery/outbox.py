@@ -18,6 +18,13 @@ from typing import Literal, Protocol
 
 Outcome = Literal["delivered", "gave_up"]
 
+FINISHED_KEPT = timedelta(days=7)
+"""How long a finished event id stays known, so that a repeated ``add`` is refused: the Redis outbox keeps its
+``done:<id>`` keys as long. A repeat after that finds nothing pending to confuse it with (the pick-up window,
+and so every retry, ends within 14 days)."""
+MAX_FINISHED = 100_000
+"""The memory outbox remembers at most this many finished ids (oldest forgotten first), whatever the rate."""
+
 
 @dataclass(frozen=True)
 class PendingDelivery:
@@ -63,7 +70,8 @@ class Outbox(Protocol):
 
 
 class MemoryOutbox:
-    """In-memory ``Outbox`` for one process. Finished ids are remembered for idempotency."""
+    """In-memory ``Outbox`` for one process. Finished ids are remembered for idempotency, for
+    ``FINISHED_KEPT`` and at most ``MAX_FINISHED`` of them: a long-running broker's bookkeeping is bounded."""
 
     def __init__(self) -> None:
         self._pending: dict[str, PendingDelivery] = {}
@@ -109,7 +117,17 @@ class MemoryOutbox:
     async def finish(self, event_id: str, outcome: Outcome, attempts: int, at: datetime) -> None:
         async with self._lock:
             self._pending.pop(event_id, None)
+            self._finished.pop(event_id, None)  # re-inserted last: the dict stays in order of finishing
             self._finished[event_id] = FinishedDelivery(event_id, outcome, attempts, at)
+            self._forget_finished(at)
+
+    def _forget_finished(self, now: datetime) -> None:
+        """Drop finished ids older than ``FINISHED_KEPT``, and the oldest beyond ``MAX_FINISHED``."""
+        while self._finished:
+            oldest = next(iter(self._finished.values()))
+            if len(self._finished) <= MAX_FINISHED and oldest.finished_at > now - FINISHED_KEPT:
+                return
+            del self._finished[oldest.event_id]
 
     async def get(self, event_id: str) -> PendingDelivery | FinishedDelivery | None:
         async with self._lock:
