@@ -4,25 +4,36 @@ Issue 9, item 1: create session (authenticated; memory store, Redis reported too
 session status read ≥ 0.5 × the bare endpoint. Both sides are served by uvicorn with one worker and driven by
 the same load generator (``wrk``, one thread, 32 connections) for the same duration. Each broker (memory
 store; memory store without the access log; Redis) is measured in three rounds, each round the bare endpoint,
-then create, then status; every figure is the median of its rounds, the baseline the median of all bare runs.
-Each figure is also given as server CPU per request (``/proc/<pid>/stat`` over the run / requests served),
-the same target turned around (≥ 0.25 × throughput = ≤ 4 × CPU per request): on a busy shared machine the
-throughput ratio swings with the neighbours' load, the CPU ratio much less.
+then create, then status, then a session change (cancel); every figure is the median of its rounds, the
+baseline the median of all bare runs. Each figure is also given as server CPU per request
+(``/proc/<pid>/stat`` over the run / requests served), the same target turned around (≥ 0.25 × throughput =
+≤ 4 × CPU per request): on a busy shared machine the throughput ratio swings with the neighbours' load, the
+CPU ratio much less.
+
+Issue 18, the Redis path: the Redis broker's CPU per request against the memory store's, same run: create
+≤ 1.5×, status read ≤ 1.3×; the cancel (a read, then the compare-and-set that keeps and publishes its event)
+is reported beside them. A cancel can be sent once per session, so its load is a fixed list of sessions made
+before the round, cancelled by 32 concurrent httpx clients (the same generator for both stores).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 
 from bench import Figure, Mode, median
-from bench.support import Broker, baseline_server, broker_server, redis_server, workdir
-from bench.support_load import Load, Throughput, throughput, warm_up
+from bench.support import Broker, baseline_server, broker_server, cpu_seconds, redis_server, workdir
+from bench.support_load import CONNECTIONS, Load, Throughput, throughput, warm_up
 
 SECONDS: dict[Mode, float] = {"quick": 3.0, "full": 10.0}
+CANCELS: dict[Mode, int] = {"quick": 1500, "full": 5000}
+REDIS_CREATE = 1.5  # x the memory store's CPU per request, same run (issue 18)
+REDIS_STATUS = 1.3
 ROUNDS = 3
 CREATE_RATIO = 0.25
 STATUS_RATIO = 0.5
@@ -54,6 +65,43 @@ def _measure(load: Load, seconds: float, pid: int) -> Throughput:
     result = throughput(load, seconds, pid)
     if result.errors:
         raise RuntimeError(f"{result.errors} failed requests against {load.method} {load.url.split('?')[0]}")
+    return result
+
+
+async def _cancels(broker: Broker, token: str, count: int, pid: int) -> Throughput:
+    """``count`` sessions made, then each cancelled once; the broker's CPU over the cancels only."""
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=broker.url, headers=headers, limits=limits, timeout=30) as http:
+
+        async def create() -> str:
+            response = await http.post("/api/v1/sessions", json={"reference": "bench-cancel"})
+            response.raise_for_status()
+            session_id: str = response.json()["id"]
+            return session_id
+
+        ids: list[str] = []
+        while len(ids) < count:
+            ids += await asyncio.gather(*(create() for _ in range(min(CONNECTIONS, count - len(ids)))))
+        pending = iter(ids)
+        errors = 0
+
+        async def worker() -> None:
+            nonlocal errors
+            for session_id in pending:
+                response = await http.post(f"/api/v1/sessions/{session_id}/cancel")
+                errors += response.status_code != 200
+
+        cpu_before, started = cpu_seconds(pid), time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+        took = time.perf_counter() - started
+        return Throughput(count, took, errors, cpu_seconds(pid) - cpu_before, "httpx")
+
+
+def _measure_cancels(broker: Broker, token: str, count: int) -> Throughput:
+    result = asyncio.run(_cancels(broker, token, count, broker.server.pid))
+    if result.errors:
+        raise RuntimeError(f"{result.errors} failed cancels")
     return result
 
 
@@ -89,6 +137,8 @@ def run(mode: Mode) -> list[Figure]:
                     for kind, load in loads.items():
                         result = _measure(load, seconds, broker.server.pid)
                         measured.setdefault(f"{kind} {store}", []).append(result)
+                    cancels = _measure_cancels(broker, token, CANCELS[mode])
+                    measured.setdefault(f"cancel {store}", []).append(cancels)
     baseline = median([r.per_second for r in bare_runs])
     bare_cpu = median([r.cpu_ms_per_request for r in bare_runs])
     bare_note = (
@@ -98,13 +148,26 @@ def run(mode: Mode) -> list[Figure]:
     )
     figures = [Figure.against("bare JSON endpoint", baseline, "req/s", note=bare_note)]
     targets = {"create": CREATE_RATIO, "status": STATUS_RATIO}
+    labels = {"create": "create session", "status": "session status read", "cancel": "cancel session"}
+    cpu_of = {name: median([r.cpu_ms_per_request for r in results]) for name, results in measured.items()}
     for name, results in measured.items():
         kind, store = name.split(" ", 1)
-        target = targets[kind]
-        label = f"{'create session' if kind == 'create' else 'session status read'} ({store})"
-        judged = store == "memory"
+        label = f"{labels[kind]} ({store})"
         per_second = median([r.per_second for r in results])
-        cpu_ms = median([r.cpu_ms_per_request for r in results])
+        cpu_ms = cpu_of[name]
+        if kind == "cancel":  # driven by httpx, not wrk: its throughput is the generator's, not comparable
+            figures.append(
+                Figure.against(
+                    f"  {label}: CPU per request",
+                    cpu_ms,
+                    "ms",
+                    baseline=bare_cpu,
+                    note=f"median of {len(results)}; {sum(r.requests for r in results):,} cancels (httpx)",
+                )
+            )
+            continue
+        target = targets[kind]
+        judged = store == "memory"
         figures.append(
             Figure.against(
                 label,
@@ -127,6 +190,29 @@ def run(mode: Mode) -> list[Figure]:
                 target=f"<={1 / target:g}x bare" if judged else "",
                 ok=cpu_ms * target <= bare_cpu if judged else None,
                 note=f"= {1000 / cpu_ms:,.0f} req per CPU-second",
+            )
+        )
+    figures += _redis_against_memory(cpu_of)
+    return figures
+
+
+def _redis_against_memory(cpu_of: dict[str, float]) -> list[Figure]:
+    """Issue 18: the Redis store's CPU per request as a ratio to the memory store's, same run."""
+    figures = []
+    for kind, limit in (("create", REDIS_CREATE), ("status", REDIS_STATUS), ("cancel", None)):
+        redis, memory = cpu_of[f"{kind} redis"], cpu_of[f"{kind} memory"]
+        label = {"create": "create session", "status": "session status read", "cancel": "cancel session"}[
+            kind
+        ]
+        figures.append(
+            Figure.against(
+                f"Redis vs memory store: {label}, CPU per request",
+                redis,
+                "ms",
+                baseline=memory,
+                target=f"<={limit:g}x memory" if limit else "",
+                ok=redis <= limit * memory if limit else None,
+                note="baseline: the memory store's, same run",
             )
         )
     return figures

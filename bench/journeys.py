@@ -11,6 +11,11 @@ CPU per journey (``/proc/<pid>/stat`` utime+stime over the run, divided by the j
 The broker's served requests are counted from its own access log (one line per request), so DigiD pages and
 SMS look-ups the robot makes at the sandbox are not counted. Only catalogue personas that can finish are
 driven (not the two without an SMS check).
+
+Decrypt passes: the broker runs with ``DATABRUG_BENCH_DECRYPT_COUNTS`` (``web/decrypt_counts.py``), which
+counts every opening of a sealed blob (records, their indexes, the receipt, the phone's sealed cookie
+values) per request; the figure is the passes per journey, judged on the most any request made of one blob
+(target: 1).
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from bench import Figure, Mode, median
 from bench.parse import measure
@@ -40,6 +48,7 @@ TARGET_CPU_MS = 20.0
 BARE_SECONDS = 3.0
 PARSE_REPETITIONS = 5
 SEAL_REPETITIONS = 20
+COUNT_DECRYPTS = {"DATABRUG_BENCH_DECRYPT_COUNTS": "1"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,9 @@ class JourneyRun:
     seconds: float
     broker_cpu: float
     broker_requests: int
+    decrypts: dict[str, int]
+    """Passes by kind of blob (``web/decrypt_counts.py``) over the run."""
+    most_decrypts_per_blob: int
 
 
 def _finishing(personas: dict[str, Persona]) -> list[Persona]:
@@ -61,15 +73,32 @@ def _served(log: Path) -> int:
     return sum(1 for line in log.read_text(errors="replace").splitlines() if " databrug.access " in line)
 
 
+def _decrypts(broker: Broker) -> dict[str, Any]:
+    summary: dict[str, Any] = httpx.get(f"{broker.url}/bench/decrypts").raise_for_status().json()
+    return summary
+
+
 def _journeys(broker: Broker, personas: list[Persona]) -> JourneyRun:
     server = broker.server
-    served_before, cpu_before = _served(server.log), server.cpu()
+    served_before, decrypts_before = _served(server.log), _decrypts(broker)
+    cpu_before = server.cpu()
     started = time.perf_counter()
     results = asyncio.run(run_many(personas, broker.endpoints, "parallel", concurrency=CONCURRENCY))
     seconds = time.perf_counter() - started
     cpu = server.cpu() - cpu_before
     time.sleep(0.5)  # let the last access-log lines reach the file
-    return JourneyRun(results, seconds, cpu, _served(server.log) - served_before)
+    decrypts = _decrypts(broker)
+    return JourneyRun(
+        results,
+        seconds,
+        cpu,
+        _served(server.log) - served_before,
+        {
+            kind: count - decrypts_before["passes_by_kind"].get(kind, 0)
+            for kind, count in decrypts["passes_by_kind"].items()
+        },
+        decrypts["most_per_blob_per_request"],
+    )
 
 
 def _cpu_ms(action: object) -> float:
@@ -118,7 +147,7 @@ def _bare_cpu_ms(server: Server) -> float:
 
 def run(mode: Mode) -> list[Figure]:
     with workdir() as directory, sandbox_server(directory) as sandbox:
-        with broker_server(directory, sandbox.url) as broker:
+        with broker_server(directory, sandbox.url, extra_env=COUNT_DECRYPTS) as broker:
             personas = _finishing(load_personas(sandbox.url))
             asyncio.run(run_many(personas[:2], broker.endpoints, "parallel"))  # warm up
             measured = _journeys(broker, personas * ROUNDS[mode])
@@ -151,6 +180,17 @@ def run(mode: Mode) -> list[Figure]:
             note=(
                 f"floor = parse {parse_ms:.1f} + JWE {seal_ms:.2f} + {requests:.0f} req x "
                 f"{request_ms:.3f} ms (bare) = {floor:.1f} ms"
+            ),
+        ),
+        Figure.against(
+            "decrypt passes per journey",
+            sum(measured.decrypts.values()) / count,
+            "",
+            target="<=1 per blob per request",
+            ok=measured.most_decrypts_per_blob <= 1,
+            note=(
+                ", ".join(f"{kind} {n / count:.1f}" for kind, n in sorted(measured.decrypts.items()))
+                + f"; most openings of one blob in one request: {measured.most_decrypts_per_blob}"
             ),
         ),
     ]

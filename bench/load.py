@@ -449,11 +449,6 @@ def chart_svg(run: Run, facts: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- entry points
 
-PLANS: dict[Mode, Plan] = {
-    "quick": Plan(journeys=20, concurrency=10, time_limit=300.0),
-    "full": Plan(journeys=1000, concurrency=50, time_limit=2700.0),
-}
-
 
 def measure(plan: Plan, chart: Path | None, directory: Path | None = None) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
@@ -475,9 +470,12 @@ def measure(plan: Plan, chart: Path | None, directory: Path | None = None) -> di
 
 
 def run(mode: Mode) -> list[Figure]:
-    """The bench runner's entry: quick = a small set, no chart; full = 1,000 journeys and the chart."""
-    plan = PLANS[mode]
-    return figures(measure(plan, CHART if mode == "full" else None))
+    """The bench runner's entry is the open-loop generator (``bench/open_loop.py``): quick = 60 s at a low
+    rate, full = 10 minutes at 70% of the last saturation search. This closed-loop robot stays a command
+    (``python -m bench.load``) to compare with the earlier runs."""
+    from bench.open_loop import measure_for_bench
+
+    return measure_for_bench(mode)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,6 +112,7 @@ def broker_settings(settings: Settings) -> BrokerSettings:
         webhook_poll_seconds=settings.webhook_poll_seconds,
         readiness_timeout_seconds=settings.readiness_timeout_seconds,
         access_log=settings.access_log,
+        bench_decrypt_counts=settings.bench_decrypt_counts,
     )
 
 

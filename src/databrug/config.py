@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     access_log: bool = True
     """One log line per request (method, route template, status, time). Can be off where the load balancer
     logs requests already: the line is ~13% of a status read's CPU (docs/performance.md)."""
+    bench_decrypt_counts: bool = False
+    """For ``make bench`` only: count decrypt passes per blob per request, readable at ``/bench/decrypts``
+    (counts only; ``web/decrypt_counts.py``)."""
     request_head_seconds: float = Field(default=10.0, gt=0, le=120)
     """A request's line and headers must have arrived this long after the connection opened or the head began
     (slow-header clients are cut off: 408). Limits of the server: ``web/server.py``."""

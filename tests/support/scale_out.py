@@ -14,6 +14,7 @@ The sandbox sits behind nginx too, only so that one access log times every reque
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import pwd
@@ -251,6 +252,16 @@ class ScaleOut:
         workers, PostgreSQL backends); Linux only, from /proc."""
         tick = os.sysconf("SC_CLK_TCK")
         return {name: _cpu_of_tree(process.pid) / tick for name, process in self._processes.items()}
+
+    def rss_bytes(self) -> dict[str, int]:
+        """Resident memory (VmRSS) of each running part's own process, children not included; Linux only."""
+        sizes = {}
+        for name, process in self._processes.items():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes[name] = int(line.split()[1]) * 1024
+        return sizes
 
     def exited(self) -> list[str]:
         """The parts that stopped on their own."""

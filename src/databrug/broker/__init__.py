@@ -19,6 +19,7 @@ from databrug.sessions.errors import SessionError, SessionKeyInvalid, TokenInval
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.model import SessionRecord, SourceStatus
 from databrug.sessions.pairing import QR_ERROR, current_pairing_tag, display_short_code
+from databrug.sessions.sealing import DecryptPasses, counting_decrypts
 from databrug.sessions.service import AppSession
 from databrug.sessions.state import SessionState, is_final
 from databrug.sessions.tokens import AppToken, PageToken
@@ -32,6 +33,7 @@ __all__ = [
     "BrokerError",
     "ConsentReceipt",
     "ConsentTerms",
+    "DecryptPasses",
     "OutcomeConsent",
     "OutcomePreview",
     "PageToken",
@@ -43,6 +45,7 @@ __all__ = [
     "SourceStatus",
     "TokenInvalid",
     "consent_statement",
+    "counting_decrypts",
     "current_pairing_tag",
     "display_short_code",
     "is_final",

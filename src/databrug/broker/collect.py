@@ -10,7 +10,9 @@ partner a tax file names, the source's progress).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -118,6 +120,23 @@ def not_collected(app: AppSession, role: Role) -> list[SourceName]:
     ]
 
 
+class _Once:
+    """An awaitable read that runs once for all who ask, while they ask together (one fetch-all)."""
+
+    def __init__(self, read: Callable[[], Awaitable[Person | None]]) -> None:
+        self._read = read
+        self._task: asyncio.Future[Person | None] | None = None
+
+    async def __call__(self) -> Person | None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._read())
+        return await asyncio.shield(self._task)  # one asker cancelled leaves the read to the others
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()  # a no-op once it is done
+
+
 class Collecting:
     """The collect and upload steps over the session service, the collector and the vault."""
 
@@ -128,6 +147,7 @@ class Collecting:
         self._registry = registry
         self._collector = collector
         self._vault = vault
+        self._shared: dict[tuple[str, Role], _Once] = {}
 
     async def collect(
         self, app: AppSession, key: bytes, role: Role, source: SourceName, token: str, bsn: str
@@ -143,6 +163,21 @@ class Collecting:
         provider = registered(self._registry, app.record.provider_id)
         originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
         return await self._store(app, key, role, source, Collected(documents, originals))
+
+    @contextlib.contextmanager
+    def sharing_person(self, app: AppSession, role: Role, token: str, bsn: str) -> Iterator[None]:
+        """While it lasts (one fetch-all), the sources whose documents name the person without a BSN share
+        one read of the person's BRP record instead of one each; the record is dropped at its end."""
+        shared = (app.session_id, role)
+        if shared in self._shared:  # a fetch-all already under way shares its read
+            yield
+            return
+        once = self._shared[shared] = _Once(lambda: self._fetched_person(app, role, token, bsn))
+        try:
+            yield
+        finally:
+            del self._shared[shared]
+            once.close()
 
     async def upload(
         self,
@@ -213,6 +248,10 @@ class Collecting:
             found = own(existing.documents) if existing else None
         if found is not None:
             return found
+        shared = self._shared.get((app.session_id, role))
+        return await (shared() if shared is not None else self._fetched_person(app, role, token, bsn))
+
+    async def _fetched_person(self, app: AppSession, role: Role, token: str, bsn: str) -> Person | None:
         try:
             return await self._collector.fetch_person(role, token, bsn)
         except SourceError as error:

@@ -74,6 +74,7 @@ class BrokerSettings:
     webhook_poll_seconds: float = 1.0
     readiness_timeout_seconds: float = 2.0
     access_log: bool = True
+    bench_decrypt_counts: bool = False
 
 
 @dataclass
@@ -226,7 +227,9 @@ class Broker:
 
     async def collect_all(self, app: AppSession, key: bytes, role: Role, token: str, bsn: str) -> None:
         """Every source this person has not collected yet, concurrently (each through ``collect``)."""
-        await asyncio.gather(*(self.collect(app, key, role, s, token, bsn) for s in not_collected(app, role)))
+        with self._collecting.sharing_person(app, role, token, bsn):
+            sources = not_collected(app, role)
+            await asyncio.gather(*(self.collect(app, key, role, s, token, bsn) for s in sources))
 
     async def upload(
         self, app: AppSession, key: bytes, role: Role, source: SourceName, data: bytes, bsn: str, token: str

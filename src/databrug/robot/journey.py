@@ -11,8 +11,10 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
+from databrug.purposes import months_before, template
 from databrug.records import DataPackage
 from databrug.robot.browser import Browser
 from databrug.robot.page import Page
@@ -302,7 +304,13 @@ def _summary(package: Any) -> dict[str, Any]:
             "vehicles": len(subject.assets.vehicles),
             "homes": len(subject.assets.homes),
         }
-    return {"package_id": package.package_id, "subjects": subjects, "sources": len(package.sources)}
+    purpose = package.purpose
+    return {
+        "package_id": package.package_id,
+        "subjects": subjects,
+        "sources": len(package.sources),
+        "wage_months": template(purpose.id, purpose.version).max_wage_months if purpose else None,
+    }
 
 
 def _check_facts(persona: Persona, summary: dict[str, Any]) -> None:
@@ -313,6 +321,18 @@ def _check_facts(persona: Persona, summary: dict[str, Any]) -> None:
             raise JourneyFailed(f"the package lacks the {person['role']}")
         if "bsn" in person and person["bsn"] != got["bsn"]:
             raise JourneyFailed(f"the {person['role']} in the package is another person")
-        for fact in ("income_relations", "pension_schemes"):
-            if fact in person and person[fact] != got[fact]:
-                raise JourneyFailed(f"{person['role']} {fact}: expected {person[fact]}, got {got[fact]}")
+        expected = {fact: person[fact] for fact in ("income_relations", "pension_schemes") if fact in person}
+        if "income_relation_ends" in person and summary["wage_months"] is not None:
+            expected["income_relations"] = _relations_within(
+                person["income_relation_ends"], summary["wage_months"]
+            )
+        for fact, value in expected.items():
+            if value != got[fact]:
+                raise JourneyFailed(f"{person['role']} {fact}: expected {value}, got {got[fact]}")
+
+
+def _relations_within(ends: list[str | None], wage_months: int) -> int:
+    """How many income relations a package asked at its template's maximum months of wages holds: those with a
+    wage period ending within them (``purposes.bounded_subject``; the robot's sessions ask no less)."""
+    first_kept = months_before(date.today(), wage_months)
+    return sum(1 for end in ends if end is not None and date.fromisoformat(end) >= first_kept)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +18,15 @@ from databrug.sessions.events import SessionEvent
 from databrug.sessions.fanout import LocalFanout, Subscription
 from databrug.sessions.model import SessionRecord
 from databrug.sessions.sealing import SealedBytes
-from databrug.sessions.store import Mutation, TtlFor, expiry_score, update_with_retry
+from databrug.sessions.store import (
+    EventsFor,
+    Mutation,
+    TokenEntry,
+    TtlFor,
+    check_history,
+    expiry_score,
+    update_with_retry,
+)
 from databrug.sessions.tokens import SessionId, TokenHash, TokenKind
 
 
@@ -53,24 +61,45 @@ class MemorySessionStore:
             self._tokens.pop(token, None)
         del self._sessions[session_id]
 
-    async def create(self, record: SessionRecord, ttl_seconds: float) -> None:
+    async def create(
+        self,
+        record: SessionRecord,
+        ttl_seconds: float,
+        *,
+        tokens: Sequence[TokenEntry] = (),
+        events: Sequence[SessionEvent] = (),
+        history: int = 0,
+    ) -> None:
+        check_history(events, history)
         if self._live(record.session_id) is not None:
             raise SessionExists()
         stored = record.model_copy(update={"version": 0})
-        self._sessions[record.session_id] = _Entry(
+        entry = _Entry(
             record_json=stored.model_dump_json(),
             version=0,
             deadline=self._monotonic() + ttl_seconds,
             expiry_score=expiry_score(stored),
         )
+        self._sessions[record.session_id] = entry
+        for token in tokens:
+            self._tokens[token] = record.session_id
+            entry.tokens.add(token)
+        self._record_events(entry, events, history)
 
     async def get(self, session_id: str) -> SessionRecord | None:
         entry = self._live(session_id)
         return None if entry is None else SessionRecord.model_validate_json(entry.record_json)
 
     async def replace(
-        self, record: SessionRecord, *, expected_version: int, ttl_seconds: float | None = None
+        self,
+        record: SessionRecord,
+        *,
+        expected_version: int,
+        ttl_seconds: float | None = None,
+        events: Sequence[SessionEvent] = (),
+        history: int = 0,
     ) -> SessionRecord | None:
+        check_history(events, history)
         entry = self._live(record.session_id)
         if entry is None:
             raise SessionNotFound()
@@ -82,10 +111,30 @@ class MemorySessionStore:
         entry.expiry_score = expiry_score(stored)
         if ttl_seconds is not None:
             entry.deadline = self._monotonic() + ttl_seconds
+        self._record_events(entry, events, history)
         return stored
 
-    async def update(self, session_id: str, fn: Mutation, *, ttl_for: TtlFor | None = None) -> SessionRecord:
-        return await update_with_retry(self, session_id, fn, ttl_for)
+    def _record_events(self, entry: _Entry, events: Sequence[SessionEvent], history: int) -> None:
+        """Kept and published like ``append_event`` then ``publish``, by the write that stored the record."""
+        if not events:
+            return
+        texts = [event.to_json() for event in events]
+        entry.events.extend(texts)
+        while len(entry.events) > history:
+            entry.events.popleft()
+        for text in texts:
+            self._fanout.dispatch(SessionEvent.from_json(text))
+
+    async def update(
+        self,
+        session_id: str,
+        fn: Mutation,
+        *,
+        ttl_for: TtlFor | None = None,
+        events_for: EventsFor | None = None,
+        history: int = 0,
+    ) -> SessionRecord:
+        return await update_with_retry(self, session_id, fn, ttl_for, events_for, history)
 
     async def delete(self, session_id: str) -> None:
         entry = self._sessions.get(session_id)

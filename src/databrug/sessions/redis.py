@@ -24,9 +24,15 @@ hands each message to the local watchers of that session, so 10,000 watchers cos
 connection drops, or stops answering the ping sent when it has been silent a while, every local watcher is
 ended; clients resume from the history (``Last-Event-ID``).
 
+Commands go over ``redis_wire.PipelinedRedis`` (a few pipelining connections, replies parsed by hiredis),
+not redis-py's pool: that costs a tenth of the CPU per command, and each logical operation is one round trip
+(create: record, page-token index entry, first event and its publish in one script; a change: one read, then
+one compare-and-set script that also keeps and publishes the change's events). redis-py serves the event
+subscription.
+
 Every wait on Redis is bounded (``RedisTimeouts``): a stalled or unreachable Redis fails a request with
-``StoreUnavailable`` (503 store_unavailable) within about 2.5 s instead of hanging, and the pools reconnect by
-themselves once it is back.
+``StoreUnavailable`` (503 store_unavailable) within about 2.5 s instead of hanging, and the connections
+reconnect by themselves once it is back.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,87 +58,127 @@ from databrug.sessions.errors import SessionExists, SessionNotFound, StoreUnavai
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.fanout import LocalFanout, Subscription
 from databrug.sessions.model import SessionRecord
+from databrug.sessions.redis_wire import Arg, Endpoint, PipelinedRedis, Script
 from databrug.sessions.sealing import SealedBytes
-from databrug.sessions.store import Mutation, TtlFor, expiry_score, update_with_retry
+from databrug.sessions.store import (
+    EventsFor,
+    Mutation,
+    TokenEntry,
+    TtlFor,
+    check_history,
+    expiry_score,
+    update_with_retry,
+)
 from databrug.sessions.tokens import SessionId, TokenHash, TokenKind
 
 log = logging.getLogger(__name__)
 
-_CREATE = """
+# KEYS: record, due, events, token set, then one key per token. ARGV: json, ttl ms, expiry score or '',
+# session id, history, channel, event count n, then n events (JSON), then one token set member per token key.
+_CREATE = Script("""
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local ttl = ARGV[2]
 redis.call('HSET', KEYS[1], 'v', 0, 'd', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl)
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end
+local n = tonumber(ARGV[7])
+for i = 5, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[4], 'PX', ttl)
+  redis.call('SADD', KEYS[4], ARGV[3 + n + i])
+end
+if #KEYS > 4 then redis.call('PEXPIRE', KEYS[4], ttl) end
+if n > 0 then
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 8, 7 + n))
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[5]), -1)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  for i = 8, 7 + n do redis.call('PUBLISH', ARGV[6], ARGV[i]) end
+end
 return 1
-"""
+""")
 
 # KEYS: record, blobs, events, token set, due. ARGV: expected version, json, ttl ms or '', token key prefix,
-# expiry score or '', session id.
-_REPLACE = """
+# expiry score or '', session id, history, channel, then the events (JSON) to keep and publish.
+_REPLACE = Script("""
 local v = redis.call('HGET', KEYS[1], 'v')
 if not v then return -1 end
 if tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', tonumber(ARGV[1]) + 1, 'd', ARGV[2])
+local events = #ARGV > 8
+if events then
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 9))
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[7]), -1)
+end
 if ARGV[3] ~= '' then
   local ttl = tonumber(ARGV[3])
   for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
   for _, member in ipairs(redis.call('SMEMBERS', KEYS[4])) do
     redis.call('PEXPIRE', ARGV[4] .. member, ttl)
   end
+elseif events then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
 end
 if ARGV[5] == '' then
   redis.call('ZREM', KEYS[5], ARGV[6])
 else
   redis.call('ZADD', KEYS[5], ARGV[5], ARGV[6])
 end
+for i = 9, #ARGV do redis.call('PUBLISH', ARGV[8], ARGV[i]) end
 return 1
-"""
+""")
 
 # KEYS: record, blobs, events, token set, due. ARGV: token key prefix, session id.
-_DELETE = """
+_DELETE = Script("""
 for _, member in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('DEL', ARGV[1] .. member) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[5], ARGV[2])
 return 1
-"""
+""")
 
 # KEYS: record, token key, token set. ARGV: session id, set member.
-_INDEX_ENTRY = """
+_INDEX_ENTRY = Script("""
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ttl)
 return 1
-"""
+""")
 
 # KEYS: token key. ARGV: session key prefix, set member.
-_UNINDEX_ENTRY = """
+_UNINDEX_ENTRY = Script("""
 local session_id = redis.call('GET', KEYS[1])
 if not session_id then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', ARGV[1] .. session_id .. ':tokens', ARGV[2])
 return 1
-"""
+""")
 
 # KEYS: record, blobs. ARGV: name, data.
-_PUT_BLOB = """
+_PUT_BLOB = Script("""
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
-"""
+""")
 
 # KEYS: record, events. ARGV: json, history.
-_APPEND_EVENT = """
+_APPEND_EVENT = Script("""
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
-"""
+""")
+
+# KEYS: counter. ARGV: window seconds. INCR and the window's TTL in one round trip (EXPIRE NX: Redis 7+).
+_INCR_RATE = Script("""
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
+return count
+""")
 
 _RECONNECT_DELAY = 0.5
 _LISTEN_POLL = 1.0
@@ -150,7 +196,8 @@ class RedisTimeouts:
     command: float = 1.5
     """One command's answer (the socket timeout); a blocking subscription read is not bound by it."""
     pool: float = 1.0
-    """Waiting for a free connection of the pool."""
+    """Waiting for a free connection of redis-py's pools (the event subscription's; commands do not wait
+    for a connection: they are pipelined)."""
 
     def pool_options(self) -> dict[str, float]:
         return {"socket_connect_timeout": self.connect, "socket_timeout": self.command, "timeout": self.pool}
@@ -175,6 +222,26 @@ def _bytes(value: object) -> bytes:
     raise StoreUnavailable("unexpected reply from the store")
 
 
+def _list(value: object) -> list[object]:
+    if isinstance(value, list):
+        return value
+    raise StoreUnavailable("unexpected reply from the store")
+
+
+def _endpoint_of(client: aioredis.Redis) -> Endpoint:
+    """Where a redis-py client connects, for the pipelined connection beside it."""
+    options = client.connection_pool.connection_kwargs
+    return Endpoint(
+        host=options.get("host", "127.0.0.1"),
+        port=int(options.get("port", 6379)),
+        path=options.get("path"),
+        tls=bool(options.get("ssl", False)) or "ssl_context" in options,
+        username=options.get("username"),
+        password=options.get("password"),
+        db=int(options.get("db", 0)),
+    )
+
+
 def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
@@ -187,19 +254,19 @@ class RedisSessionStore:
         prefix: str = "databrug:",
         events: aioredis.Redis | None = None,
         timeouts: RedisTimeouts | None = None,
+        wire: PipelinedRedis | None = None,
     ) -> None:
         self._redis = client
+        """redis-py's client: closed with the store; the commands go over ``_wire``."""
         self._timeouts = timeouts or RedisTimeouts()
+        self._wire = wire or PipelinedRedis(
+            _endpoint_of(client),
+            connect_timeout=self._timeouts.connect,
+            command_timeout=self._timeouts.command,
+        )
         self._events = events or client
         """The client for the event subscription; it must not reconnect silently (see ``_listen``)."""
         self._prefix = prefix
-        self._create = client.register_script(_CREATE)
-        self._replace = client.register_script(_REPLACE)
-        self._delete = client.register_script(_DELETE)
-        self._index_token = client.register_script(_INDEX_ENTRY)
-        self._unindex_token = client.register_script(_UNINDEX_ENTRY)
-        self._put_blob = client.register_script(_PUT_BLOB)
-        self._append_event = client.register_script(_APPEND_EVENT)
         self._fanout = LocalFanout()
         self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -214,8 +281,8 @@ class RedisSessionStore:
         max_connections: int = 64,
         timeouts: RedisTimeouts | None = None,
     ) -> RedisSessionStore:
-        """A store with a blocking pool: under load a request waits up to ``timeouts.pool`` seconds for a
-        connection (redis-py's default pool fails at once when its 100 connections are in use)."""
+        """A store whose commands are pipelined (``redis_wire``); redis-py's blocking pools stay for the event
+        subscription and for the raw client (``_redis``, closed with the store)."""
         timeouts = timeouts or RedisTimeouts()
         # One retry on a fresh connection for commands: after a Redis restart every pooled connection is
         # dead, and without it each would fail one request with store_unavailable (a pool built from a URL
@@ -256,52 +323,94 @@ class RedisSessionStore:
     def _channel(self, session_id: str) -> str:
         return f"{self._prefix}ev:{session_id}"
 
-    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> int:
+    async def _call(self, script: Script, keys: list[str], args: list[Any]) -> int:
         try:
-            return int(await script(keys=keys, args=args))
+            return int(await self._wire.run(script, keys, args))
+        except RedisError as error:
+            raise StoreUnavailable() from error
+
+    async def _command(self, *args: Arg) -> Any:
+        try:
+            return await self._wire.execute(*args)
         except RedisError as error:
             raise StoreUnavailable() from error
 
     # -- records
 
-    async def create(self, record: SessionRecord, ttl_seconds: float) -> None:
+    async def create(
+        self,
+        record: SessionRecord,
+        ttl_seconds: float,
+        *,
+        tokens: Sequence[TokenEntry] = (),
+        events: Sequence[SessionEvent] = (),
+        history: int = 0,
+    ) -> None:
+        check_history(events, history)
         stored = record.model_copy(update={"version": 0})
         score = expiry_score(stored)
-        keys = [self._record_key(record.session_id), f"{self._prefix}due"]
-        args = [stored.model_dump_json(), _ms(ttl_seconds), "" if score is None else score, record.session_id]
-        if not await self._call(self._create, keys, args):
+        base = self._record_key(record.session_id)
+        keys = [base, f"{self._prefix}due", f"{base}:events", f"{base}:tokens"]
+        keys += [self._token_key(kind, token_hash) for kind, token_hash in tokens]
+        args: list[Any] = [
+            stored.model_dump_json(),
+            _ms(ttl_seconds),
+            "" if score is None else score,
+            record.session_id,
+            history,
+            self._channel(record.session_id),
+            len(events),
+            *(event.to_json() for event in events),
+            *(f"{kind.value}:{token_hash}" for kind, token_hash in tokens),
+        ]
+        if not await self._call(_CREATE, keys, args):
             raise SessionExists()
 
     async def get(self, session_id: str) -> SessionRecord | None:
-        try:
-            data = await self._redis.hget(self._record_key(session_id), "d")
-        except RedisError as error:
-            raise StoreUnavailable() from error
-        return None if data is None else SessionRecord.model_validate_json(data)
+        data = await self._command("HGET", self._record_key(session_id), "d")
+        return None if data is None else SessionRecord.model_validate_json(_bytes(data))
 
     async def replace(
-        self, record: SessionRecord, *, expected_version: int, ttl_seconds: float | None = None
+        self,
+        record: SessionRecord,
+        *,
+        expected_version: int,
+        ttl_seconds: float | None = None,
+        events: Sequence[SessionEvent] = (),
+        history: int = 0,
     ) -> SessionRecord | None:
+        check_history(events, history)
         stored = record.model_copy(update={"version": expected_version + 1})
         score = expiry_score(stored)
-        args = [
+        args: list[Any] = [
             expected_version,
             stored.model_dump_json(),
             "" if ttl_seconds is None else _ms(ttl_seconds),
             f"{self._prefix}tok:",
             "" if score is None else score,
             record.session_id,
+            history,
+            self._channel(record.session_id),
+            *(event.to_json() for event in events),
         ]
-        outcome = await self._call(self._replace, self._session_keys(record.session_id), args)
+        outcome = await self._call(_REPLACE, self._session_keys(record.session_id), args)
         if outcome < 0:
             raise SessionNotFound()
         return stored if outcome else None
 
-    async def update(self, session_id: str, fn: Mutation, *, ttl_for: TtlFor | None = None) -> SessionRecord:
-        return await update_with_retry(self, session_id, fn, ttl_for)
+    async def update(
+        self,
+        session_id: str,
+        fn: Mutation,
+        *,
+        ttl_for: TtlFor | None = None,
+        events_for: EventsFor | None = None,
+        history: int = 0,
+    ) -> SessionRecord:
+        return await update_with_retry(self, session_id, fn, ttl_for, events_for, history)
 
     async def delete(self, session_id: str) -> None:
-        await self._call(self._delete, self._session_keys(session_id), [f"{self._prefix}tok:", session_id])
+        await self._call(_DELETE, self._session_keys(session_id), [f"{self._prefix}tok:", session_id])
 
     # -- tokens
 
@@ -311,66 +420,48 @@ class RedisSessionStore:
             self._token_key(kind, token_hash),
             f"{self._record_key(session_id)}:tokens",
         ]
-        if not await self._call(self._index_token, keys, [session_id, f"{kind.value}:{token_hash}"]):
+        if not await self._call(_INDEX_ENTRY, keys, [session_id, f"{kind.value}:{token_hash}"]):
             raise SessionNotFound()
 
     async def unindex_token(self, kind: TokenKind, token_hash: TokenHash) -> None:
         args = [f"{self._prefix}s:", f"{kind.value}:{token_hash}"]
-        await self._call(self._unindex_token, [self._token_key(kind, token_hash)], args)
+        await self._call(_UNINDEX_ENTRY, [self._token_key(kind, token_hash)], args)
 
     async def find_by_token(self, kind: TokenKind, token_hash: TokenHash) -> SessionId | None:
-        try:
-            value = await self._redis.get(self._token_key(kind, token_hash))
-        except RedisError as error:
-            raise StoreUnavailable() from error
+        value = await self._command("GET", self._token_key(kind, token_hash))
         return None if value is None else SessionId(_text(value))
 
     # -- sealed blobs
 
     async def put_blob(self, session_id: str, name: str, data: SealedBytes) -> None:
         keys = [self._record_key(session_id), f"{self._record_key(session_id)}:blobs"]
-        if not await self._call(self._put_blob, keys, [name, bytes(data)]):
+        if not await self._call(_PUT_BLOB, keys, [name, bytes(data)]):
             raise SessionNotFound()
 
     async def get_blob(self, session_id: str, name: str) -> SealedBytes | None:
-        try:
-            value = await self._redis.hget(f"{self._record_key(session_id)}:blobs", name)
-        except RedisError as error:
-            raise StoreUnavailable() from error
+        value = await self._command("HGET", f"{self._record_key(session_id)}:blobs", name)
         return None if value is None else SealedBytes(_bytes(value))
 
     async def delete_blob(self, session_id: str, name: str) -> None:
-        try:
-            await self._redis.hdel(f"{self._record_key(session_id)}:blobs", name)
-        except RedisError as error:
-            raise StoreUnavailable() from error
+        await self._command("HDEL", f"{self._record_key(session_id)}:blobs", name)
 
     async def blob_names(self, session_id: str) -> list[str]:
-        try:
-            names = await self._redis.hkeys(f"{self._record_key(session_id)}:blobs")
-        except RedisError as error:
-            raise StoreUnavailable() from error
-        return sorted(_text(name) for name in names)
+        names = await self._command("HKEYS", f"{self._record_key(session_id)}:blobs")
+        return sorted(_text(name) for name in _list(names))
 
     # -- events
 
     async def append_event(self, event: SessionEvent, *, history: int) -> None:
         keys = [self._record_key(event.session_id), f"{self._record_key(event.session_id)}:events"]
-        await self._call(self._append_event, keys, [event.to_json(), history])
+        await self._call(_APPEND_EVENT, keys, [event.to_json(), history])
 
     async def events_after(self, session_id: str, seq: int) -> list[SessionEvent]:
-        try:
-            raw = await self._redis.lrange(f"{self._record_key(session_id)}:events", 0, -1)
-        except RedisError as error:
-            raise StoreUnavailable() from error
-        events = (SessionEvent.from_json(item) for item in raw)
+        raw = await self._command("LRANGE", f"{self._record_key(session_id)}:events", 0, -1)
+        events = (SessionEvent.from_json(_bytes(item)) for item in _list(raw))
         return [event for event in events if event.seq > seq]
 
     async def publish(self, event: SessionEvent) -> None:
-        try:
-            await self._redis.publish(self._channel(event.session_id), event.to_json())
-        except RedisError as error:
-            raise StoreUnavailable() from error
+        await self._command("PUBLISH", self._channel(event.session_id), event.to_json())
 
     def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
         return self._subscription(session_id)
@@ -451,28 +542,17 @@ class RedisSessionStore:
     # -- misc
 
     async def incr_rate(self, key: str, window_seconds: int) -> int:
-        name = f"{self._prefix}rate:{key}"
-        try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(name)
-                pipe.expire(name, window_seconds, nx=True)
-                count, _ = await pipe.execute()
-        except RedisError as error:
-            raise StoreUnavailable() from error
-        return int(count)
+        return await self._call(_INCR_RATE, [f"{self._prefix}rate:{key}"], [window_seconds])
 
     async def due(self, until: datetime, limit: int = 100) -> list[SessionId]:
-        try:
-            ids = await self._redis.zrangebyscore(
-                f"{self._prefix}due", "-inf", until.timestamp(), start=0, num=limit
-            )
-        except RedisError as error:
-            raise StoreUnavailable() from error
-        return [SessionId(_text(value)) for value in ids]
+        ids = await self._command(
+            "ZRANGEBYSCORE", f"{self._prefix}due", "-inf", until.timestamp(), "LIMIT", 0, limit
+        )
+        return [SessionId(_text(value)) for value in _list(ids)]
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._redis.ping())
+            return bool(await self._wire.execute("PING") == b"PONG")
         except RedisError:
             return False
 
@@ -483,6 +563,7 @@ class RedisSessionStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         self._fanout.end_all()
+        await self._wire.close()
         await self._redis.aclose()
         if self._events is not self._redis:
             await self._events.aclose()

@@ -10,6 +10,10 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NewType
 
 from cryptography.exceptions import InvalidTag
@@ -24,6 +28,22 @@ KEY_BYTES = 32
 _KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}")  # a 32-byte key as unpadded URL-safe base64, nothing else
 _NONCE_BYTES = 12
 _FORMAT = b"\x01"
+
+DecryptPasses = Counter[tuple[str, str]]
+"""Decrypt passes by (session id, blob name): ids and names only, never what a blob holds."""
+_counting: ContextVar[DecryptPasses | None] = ContextVar("databrug_decrypt_passes", default=None)
+
+
+@contextmanager
+def counting_decrypts() -> Iterator[DecryptPasses]:
+    """Counts every ``open_sealed`` in this context, and in tasks started from it, for the bench's
+    decrypt-pass figure (``bench/journeys.py``). Outside it ``open_sealed`` counts nothing."""
+    passes: DecryptPasses = Counter()
+    token = _counting.set(passes)
+    try:
+        yield passes
+    finally:
+        _counting.reset(token)
 
 
 def new_session_key() -> bytes:
@@ -64,6 +84,9 @@ def open_sealed(key: bytes, session_id: str, name: str, sealed: bytes) -> bytes:
     if len(sealed) < 1 + _NONCE_BYTES + 16 or sealed[:1] != _FORMAT:
         raise SealedDataInvalid()
     nonce, body = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
+    passes = _counting.get()
+    if passes is not None:
+        passes[(session_id, name)] += 1
     try:
         return AESGCM(key).decrypt(nonce, body, _aad(session_id, name))
     except InvalidTag:

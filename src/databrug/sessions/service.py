@@ -8,8 +8,8 @@ Three faces, three credentials:
 - the citizen's phone app holds the app token (``dba_…``) → ``app_session`` gives an ``AppSession``, the
   capability every app-side operation takes.
 
-Every change is one compare-and-set update of the record, then an event appended to the history and published
-(``_change``, the kernel ``Pairing`` runs on too). Longer than 400 lines on purpose: lifecycle, progress,
+Every change is one compare-and-set update of the record that keeps and publishes its event in the same atomic
+step (``_change``, the kernel ``Pairing`` runs on too). Longer than 400 lines on purpose: lifecycle, progress,
 sealed data and expiry are each a few small steps on that one kernel, and its rules (deadline, activity,
 event seq, ended sessions) read best beside them; pairing (``pairing.py``) and watching (``watch.py``) live
 apart.
@@ -199,9 +199,15 @@ class SessionService:
             event_seq=1,
         )
         record.progress("applicant")
-        await self.store.create(record, self._store_ttl(record, now))
-        await self.store.index_token(TokenKind.PAGE, page_token.hash, record.session_id)
-        await self._emit(record, EventType.CREATED)
+        created = self._event(record, EventType.CREATED)
+        await self.store.create(
+            record,
+            self._store_ttl(record, now),
+            tokens=[(TokenKind.PAGE, page_token.hash)],
+            events=[created],
+            history=self.settings.event_history,
+        )
+        await self._announce(record, created)
         return record, page_token
 
     async def provider_session(self, session_id: str, provider_id: str) -> SessionRecord:
@@ -464,13 +470,10 @@ class SessionService:
             return rec, steps
 
         try:
-            record, steps = await self._change(app.session_id, deliver, None)
+            record, _ = await self._change(app.session_id, deliver, None, steps=lambda taken: taken)
         except SessionError:
             await self.store.delete_blob(app.session_id, package_blob(digest))
             raise
-        first = record.event_seq - len(steps) + 1
-        for offset, step in enumerate(steps):
-            await self._emit(record, step.kind, subject=step.subject, seq=first + offset, state=step.state)
         await self._drop_blobs(app.session_id, everything=False)
         return record
 
@@ -575,16 +578,20 @@ class SessionService:
         source: SourceName | None = None,
         code: str | None = None,
         check_alive: bool = True,
+        steps: Callable[[Decision], Sequence[_Step]] | None = None,
     ) -> tuple[SessionRecord, Decision]:
-        """One compare-and-set update (deadline, activity and event seq kept right), then the event.
+        """One compare-and-set update (deadline, activity and event seq kept right) with its event.
 
         ``mutate`` returns the changed record and what it decided (e.g. the pairing it replaced); the stored
         record comes back with the decision of the attempt that was stored (a conflict retries ``mutate``).
         ``event`` may be a function of both, for steps whose outcome is known only in the update.
-        ``check_alive=False`` is for the endings themselves (the transition table still applies).
+        ``check_alive=False`` is for the endings themselves (the transition table still applies). ``steps``
+        (with ``event=None``): an update that makes several steps, one event each (``deliver``).
         """
         now = self.clock.now()
         decisions: list[Decision] = []  # one per attempt; the store keeps the last one's record
+        kinds: list[EventType | None] = []
+        emitted: list[Sequence[SessionEvent]] = []
 
         def apply(rec: SessionRecord) -> SessionRecord:
             if check_alive:
@@ -596,14 +603,35 @@ class SessionService:
             if kind is not None:
                 rec.event_seq += 1
             decisions.append(decided)
+            kinds.append(kind)
             return rec
 
-        stored = await self.store.update(session_id, apply, ttl_for=lambda rec: self._store_ttl(rec, now))
-        decided = decisions[-1]
-        kind = event(stored, decided) if callable(event) else event
-        if kind is not None:
-            await self._emit(stored, kind, subject=subject, source=source, code=code)
-        return stored, decided
+        def events_for(rec: SessionRecord) -> Sequence[SessionEvent]:
+            # Stored and published by the store with the record (one round trip), so none is lost between.
+            kind, decided = kinds[-1], decisions[-1]
+            made: Sequence[SessionEvent] = ()
+            if kind is not None:
+                made = (self._event(rec, kind, subject=subject, source=source, code=code),)
+            elif steps is not None:
+                taken = steps(decided)
+                first = rec.event_seq - len(taken) + 1
+                made = tuple(
+                    self._event(rec, step.kind, subject=step.subject, seq=first + offset, state=step.state)
+                    for offset, step in enumerate(taken)
+                )
+            emitted.append(made)
+            return made
+
+        stored = await self.store.update(
+            session_id,
+            apply,
+            ttl_for=lambda rec: self._store_ttl(rec, now),
+            events_for=events_for,
+            history=self.settings.event_history,
+        )
+        for made in emitted[-1]:
+            await self._announce(stored, made)
+        return stored, decisions[-1]
 
     async def _update(
         self,
@@ -642,7 +670,7 @@ class SessionService:
         left = (rec.expires_at - now).total_seconds()
         return max(left, 0.0) + self.settings.store_grace_seconds
 
-    async def _emit(
+    def _event(
         self,
         record: SessionRecord,
         kind: EventType,
@@ -652,10 +680,10 @@ class SessionService:
         code: str | None = None,
         seq: int | None = None,
         state: SessionState | None = None,
-    ) -> None:
+    ) -> SessionEvent:
         """The event of the record's latest change; ``seq`` and ``state`` name an earlier step of an update
         that made several (``deliver``)."""
-        event = SessionEvent(
+        return SessionEvent(
             session_id=record.session_id,
             seq=seq or record.event_seq,
             type=kind,
@@ -666,11 +694,12 @@ class SessionService:
             source=source,
             code=code,
         )
-        await self.store.append_event(event, history=self.settings.event_history)
-        await self.store.publish(event)
+
+    async def _announce(self, record: SessionRecord, event: SessionEvent) -> None:
+        """This process's listener (the provider's webhook), once per event the store has kept."""
         if self.on_event is not None:
             await self.on_event(record, event)
-        log.debug("session %s event %s state %s", record.session_id, kind.value, record.state.value)
+        log.debug("session %s event %s state %s", record.session_id, event.type.value, record.state.value)
 
     async def _end(
         self, session_id: str, target: SessionState, kind: EventType, code: str | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -30,27 +30,58 @@ Mutation = Callable[[SessionRecord], SessionRecord]
 It runs again on a version conflict, so it must have no side effects outside the record. Raising aborts."""
 
 TtlFor = Callable[[SessionRecord], float | None]
+EventsFor = Callable[[SessionRecord], Sequence[SessionEvent]]
+"""The events of a change, from the record an attempt of ``update`` is about to store (called once per
+attempt, after the mutation): stored and published with the record in the same atomic step, or not at all."""
+TokenEntry = tuple[TokenKind, TokenHash]
 
 UPDATE_ATTEMPTS = 25
 
 
 class SessionStore(Protocol):
-    async def create(self, record: SessionRecord, ttl_seconds: float) -> None:
-        """Store a new record (``version`` 0). Raises ``SessionExists`` if the id is taken."""
+    async def create(
+        self,
+        record: SessionRecord,
+        ttl_seconds: float,
+        *,
+        tokens: Sequence[TokenEntry] = (),
+        events: Sequence[SessionEvent] = (),
+        history: int = 0,
+    ) -> None:
+        """Store a new record (``version`` 0) with its first token index entries and its first events (kept,
+        the last ``history`` of them, and published), all in one atomic step (one round trip on Redis).
+        Raises ``SessionExists`` if the id is taken; then nothing is written."""
         ...
 
     async def get(self, session_id: str) -> SessionRecord | None: ...
 
     async def replace(
-        self, record: SessionRecord, *, expected_version: int, ttl_seconds: float | None = None
+        self,
+        record: SessionRecord,
+        *,
+        expected_version: int,
+        ttl_seconds: float | None = None,
+        events: Sequence[SessionEvent] = (),
+        history: int = 0,
     ) -> SessionRecord | None:
         """Compare-and-set: store ``record`` with ``version = expected_version + 1`` if the stored version is
         still ``expected_version``; return what was stored, ``None`` on a conflict. ``ttl_seconds`` (if given)
-        resets the TTL of every key of the session. Raises ``SessionNotFound`` if the record is gone."""
+        resets the TTL of every key of the session. ``events`` are appended to the history (the last
+        ``history`` kept) and published in the same atomic step, only if the record was stored. Raises
+        ``SessionNotFound`` if the record is gone."""
         ...
 
-    async def update(self, session_id: str, fn: Mutation, *, ttl_for: TtlFor | None = None) -> SessionRecord:
-        """Read, apply ``fn``, compare-and-set; retried on conflicts. Raises ``SessionNotFound``."""
+    async def update(
+        self,
+        session_id: str,
+        fn: Mutation,
+        *,
+        ttl_for: TtlFor | None = None,
+        events_for: EventsFor | None = None,
+        history: int = 0,
+    ) -> SessionRecord:
+        """Read, apply ``fn``, compare-and-set (with the events of ``events_for``); retried on conflicts.
+        Raises ``SessionNotFound``."""
         ...
 
     async def delete(self, session_id: str) -> None:
@@ -106,9 +137,14 @@ class SessionStore(Protocol):
 
 
 async def update_with_retry(
-    store: SessionStore, session_id: str, fn: Mutation, ttl_for: TtlFor | None
+    store: SessionStore,
+    session_id: str,
+    fn: Mutation,
+    ttl_for: TtlFor | None,
+    events_for: EventsFor | None = None,
+    history: int = 0,
 ) -> SessionRecord:
-    """The read–modify–compare-and-set loop shared by the adapters."""
+    """The read–modify–compare-and-set loop shared by the adapters: two round trips on Redis per attempt."""
     for attempt in range(UPDATE_ATTEMPTS):
         current = await store.get(session_id)
         if current is None:
@@ -116,11 +152,19 @@ async def update_with_retry(
         expected = current.version
         changed = fn(current)
         ttl = ttl_for(changed) if ttl_for is not None else None
-        stored = await store.replace(changed, expected_version=expected, ttl_seconds=ttl)
+        events = events_for(changed) if events_for is not None else ()
+        stored = await store.replace(
+            changed, expected_version=expected, ttl_seconds=ttl, events=events, history=history
+        )
         if stored is not None:
             return stored
         await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not a secret
     raise VersionConflict()
+
+
+def check_history(events: Sequence[SessionEvent], history: int) -> None:
+    if events and history < 1:
+        raise ValueError("events need a history length of at least 1")
 
 
 def expiry_score(record: SessionRecord) -> float | None:

@@ -25,6 +25,7 @@ from databrug.errors import CodedError
 from databrug.web import computer, phone, provider_api, purposes_page
 from databrug.web.context import language, render
 from databrug.web.cross_site import SameOriginOnly, origin_of
+from databrug.web.decrypt_counts import add_decrypt_counts
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
 from databrug.web.request_limits import RETURN_TO_KEY, RequestBodyLimit
@@ -247,4 +248,6 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     if broker.settings.access_log:
         app.add_middleware(AccessLog)  # inside SecurityHeaders: it reads the status that one notes
     app.add_middleware(SecurityHeaders, form_targets=origin_of(broker.settings.digid_issuer_url))
+    if broker.settings.bench_decrypt_counts:
+        add_decrypt_counts(app)
     return app

@@ -78,6 +78,10 @@ def _uwv_benefit_names(subject: Subject) -> list[str]:
     ]
 
 
+def _last_end(relation: IncomeRelation) -> str | None:
+    return max(p.end for p in relation.periods).isoformat() if relation.periods else None
+
+
 def _person_facts(citizen: Citizen, reference: date) -> dict[str, Any]:
     subject = citizen.facts
     person = subject.person
@@ -97,6 +101,10 @@ def _person_facts(citizen: Citizen, reference: date) -> dict[str, Any]:
         "age": _age(person.birth.date, reference),
         "marital_status": person.marital_status,
         "income_relations": len(relations),
+        # when each relation's last period ended: what a purpose that keeps N months of wages still sends
+        "income_relation_ends": [
+            max(p.end for p in r.periods).isoformat() if r.periods else None for r in relations
+        ],
         "employment_relations": len(employments),
         "benefit_relations": len(relations) - len(employments),
         "uwv_benefits": _uwv_benefit_names(subject),

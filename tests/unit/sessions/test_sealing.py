@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from databrug.sessions.errors import SealedDataInvalid, SessionKeyInvalid
 from databrug.sessions.sealing import (
+    counting_decrypts,
     decode_session_key,
     encode_session_key,
     new_session_key,
@@ -66,3 +69,21 @@ def test_session_keys_are_256_bit_and_travel_as_text() -> None:
             decode_session_key(bad)
     with pytest.raises(SessionKeyInvalid):
         seal(b"k" * 16, new_session_id(), "n", b"x")
+
+
+def test_decrypt_passes_are_counted_per_blob_only_inside_counting_decrypts() -> None:
+    key, sid = new_session_key(), new_session_id()
+    records, index = seal(key, sid, "data/applicant/uwv", PLAINTEXT), seal(key, sid, "x.index", b"{}")
+    open_sealed(key, sid, "data/applicant/uwv", records)  # outside: not counted anywhere
+
+    async def request() -> None:
+        open_sealed(key, sid, "data/applicant/uwv", records)
+        await asyncio.create_task(asyncio.to_thread(open_sealed, key, sid, "x.index", index))  # started by it
+
+    with counting_decrypts() as passes:
+        asyncio.run(request())
+        with pytest.raises(SealedDataInvalid):
+            open_sealed(key, sid, "data/applicant/uwv", index)  # a failed opening was a pass too
+    open_sealed(key, sid, "x.index", index)
+    assert passes == {(sid, "data/applicant/uwv"): 2, (sid, "x.index"): 1}
+    assert PLAINTEXT.decode() not in repr(passes)

@@ -129,6 +129,34 @@ def test_json_nesting_just_over_the_limit_names_the_place() -> None:
     assert error.location == "$" + ".a" * MAX_JSON_DEPTH
 
 
+@pytest.mark.parametrize(
+    ("data", "refused"),
+    [
+        pytest.param(b'{"a":"' + b"[" * 100 + b'"}', False, id="brackets-inside-a-string"),
+        pytest.param(
+            b'["' + b"]" * 100 + b'",' + b"[" * 20 + b"]" * 20 + b"]", False, id="closers-in-a-string"
+        ),
+        pytest.param(b'["\\\\",' + b"[" * 40 + b"1" + b"]" * 40 + b"]", True, id="deep-after-an-escape"),
+        pytest.param(
+            b'{"\\"":' + b"[" * 40 + b"1" + b"]" * 40 + b"}", True, id="deep-after-an-escaped-quote"
+        ),
+        pytest.param(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH, False, id="empty-container-at-the-limit"),
+        pytest.param(b"[" * MAX_JSON_DEPTH + b"1" + b"]" * MAX_JSON_DEPTH, True, id="value-past-the-limit"),
+        pytest.param(
+            b'[{"k":"]]]]"},' + b"[" * 40 + b"]" * 40 + b"]", True, id="deep-beside-closers-in-a-string"
+        ),
+    ],
+)
+def test_json_depth_is_judged_on_the_containers_not_on_brackets_in_strings(
+    data: bytes, refused: bool
+) -> None:
+    # the quick count of brackets between strings and the walk over the parsed tree must agree
+    if refused:
+        assert json_refusal(data).expected == f"JSON nested at most {MAX_JSON_DEPTH} levels deep"
+    else:
+        assert read_json(data, fail) == json.loads(data)
+
+
 def test_json_syntax_errors_give_line_and_column_not_the_text() -> None:
     error = json_refusal(b'{\n  "a": GEHEIM}')
     assert error.location == "line 2, column 8"

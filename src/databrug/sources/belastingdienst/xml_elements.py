@@ -54,6 +54,8 @@ def load_tree(data: bytes, problems: Problems, root_name: str) -> Node:
 class Node:
     """One element and its path; reads children and typed leaf values, failing with the path."""
 
+    __slots__ = ("_by_name", "element", "path", "problems")
+
     def __init__(self, element: etree._Element, path: str, problems: Problems) -> None:
         self.element = element
         self.path = path
@@ -67,8 +69,9 @@ class Node:
         if self._by_name is None:
             self._by_name = {}
             for child in self.element:
-                if isinstance(child.tag, str):  # skips comments, PIs and entity nodes
-                    self._by_name.setdefault(local_name(child), []).append(child)
+                tag = child.tag
+                if isinstance(tag, str):  # skips comments, PIs and entity nodes
+                    self._by_name.setdefault(tag.rpartition("}")[2], []).append(child)
         return self._by_name.get(name, [])
 
     def optional(self, name: str) -> Node | None:
@@ -91,7 +94,7 @@ class Node:
             yield Node(element, f"{self.path}/{name}[{index}]", self.problems)
 
     def text(self) -> str:
-        if any(isinstance(child.tag, str) for child in self.element):
+        if len(self.element) and any(isinstance(child.tag, str) for child in self.element):
             self.fail("text only, no child elements")
         value = (self.element.text or "").strip()
         if not value:

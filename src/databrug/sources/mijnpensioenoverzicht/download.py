@@ -114,34 +114,57 @@ def _load_xml(data: bytes) -> Loaded:
     root_name = local_name(root)
     if root_name != ROOT_ELEMENT:
         fail(f"/{root_name}", f"root element {ROOT_ELEMENT}")
-    return Loaded("xml", root_name, _element_tree(root, root_name, ()))
+    return Loaded("xml", root_name, _element_tree(root, root_name))
 
 
-def _element_tree(element: etree._Element, root_name: str, path: tuple[PathStep, ...]) -> Tree:
-    # The reader has bounded the depth, so this recursion is bounded too.
+def _element_tree(element: etree._Element, root_name: str) -> Tree:
+    # The reader has bounded the depth, so this recursion is bounded too. The path is built only to fail.
     if element.get(_NIL) in _TRUE:
         return None
     members: dict[str, Tree] = {}
-    repeated: dict[str, list[Tree]] = {}
     loose_text = False
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        if child.tail and not child.tail.isspace():
+        tail = child.tail
+        if tail and not tail.isspace():
             loose_text = True
         name = tag.rpartition("}")[2]  # the local name: namespace prefixes do not matter
+        value = _element_tree(child, root_name)
         if name not in members:
-            members[name] = _element_tree(child, root_name, (*path, name))
+            members[name] = value
             continue
-        siblings = repeated.get(name)
-        if siblings is None:
-            siblings = repeated[name] = [members[name]]
-            members[name] = siblings
-        siblings.append(_element_tree(child, root_name, (*path, name, len(siblings))))
+        siblings = members[name]  # an element's value is never a list: a list means it repeated before
+        if isinstance(siblings, list):
+            siblings.append(value)
+        else:
+            members[name] = [siblings, value]
     text = element.text
     if not members:
         return text.strip() or None if text else None
     if loose_text or (text and not text.isspace()):
-        fail(format_location("xml", root_name, path), "child elements without loose text between them")
+        fail(
+            format_location("xml", root_name, _path_of(element)),
+            "child elements without loose text between them",
+        )
     return members
+
+
+def _path_of(element: etree._Element) -> tuple[PathStep, ...]:
+    """The element's steps below the root: its local name, and its index among same-named siblings when it
+    is not the first of them."""
+    steps: list[PathStep] = []
+    node = element
+    while (parent := node.getparent()) is not None:
+        name = local_name(node)
+        earlier = sum(
+            1
+            for sibling in node.itersiblings(preceding=True)
+            if isinstance(sibling.tag, str) and local_name(sibling) == name
+        )
+        if earlier:
+            steps.append(earlier)
+        steps.append(name)
+        node = parent
+    return tuple(reversed(steps))

@@ -71,14 +71,10 @@ def check_raw_pdf(data: bytes, fail: Fail) -> RawPdf:
     if _object_count(data, streams) > MAX_PDF_OBJECTS:
         fail("document", f"a PDF of at most {MAX_PDF_OBJECTS} objects")
     budget = MAX_PDF_DECODED_BYTES
-    unread = _UNREAD_ALLOWANCE
+    bounded = _bounds_instead_of_inflating(data, streams)
     for number, stream in enumerate(streams, start=1):
-        most = _most_it_can_decode_to(data, stream)
-        if most is not None and most <= unread:
-            unread -= most
-            budget -= most
-        else:
-            budget -= _decoded_size(data, stream, budget)
+        most = bounded.get(number)
+        budget -= most if most is not None else _decoded_size(data, stream, budget)
         if budget < 0:
             fail(
                 f"document, stream {number}",
@@ -136,6 +132,22 @@ def _object_count(data: bytes, streams: list[_Stream]) -> int:
             declared = _OBJECT_STREAM_COUNT.search(stream.dictionary)
             count += int(declared[1]) if declared else 0
     return count
+
+
+def _bounds_instead_of_inflating(data: bytes, streams: list[_Stream]) -> dict[int, int]:
+    """The streams (by 1-based number) counted at their bound instead of inflated, with that bound.
+
+    Shortest first: the short streams that expand the most are the costly ones to inflate (the golden VZB's
+    235-byte map of 128 KiB: 0.25 ms, two thirds of this scan), and they need the least of the allowance.
+    """
+    bounded: dict[int, int] = {}
+    unread = _UNREAD_ALLOWANCE
+    for index in sorted(range(len(streams)), key=lambda i: streams[i].end - streams[i].start):
+        most = _most_it_can_decode_to(data, streams[index])
+        if most is not None and most <= unread:
+            unread -= most
+            bounded[index + 1] = most
+    return bounded
 
 
 def _most_it_can_decode_to(data: bytes, stream: _Stream) -> int | None:
