@@ -61,6 +61,21 @@ def receipt_signing_key(secret: bytes) -> ECKey:
     return ECKey.import_key(pem, {"kid": kid, "use": "sig", "alg": "ES256"})
 
 
+def configure_tracing(settings: Settings) -> bool:
+    """Tracing on when the settings ask for it (once per process, before ``create_app``); True when on."""
+    if settings.tracing == "off":
+        return False
+    from databrug import __version__
+    from databrug.observability.exporting import exporter_for
+    from databrug.observability.tracing import install
+
+    exporter = exporter_for(
+        settings.tracing, settings.tracing_endpoint, settings.tracing_export_timeout_seconds
+    )
+    install(exporter, version=__version__, sample_ratio=settings.tracing_sample_ratio)
+    return True
+
+
 def redis_timeouts(settings: Settings) -> RedisTimeouts:
     return RedisTimeouts(
         connect=settings.redis_connect_timeout_seconds,

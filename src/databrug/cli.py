@@ -112,7 +112,7 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from databrug.bootstrap import build_broker, load_settings
+    from databrug.bootstrap import build_broker, configure_tracing, load_settings
     from databrug.web.app import create_app
     from databrug.web.server import serve, server_config
 
@@ -120,6 +120,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.port is not None:
         settings = settings.model_copy(update={"broker_port": args.port})
     configure_logging()
+    configure_tracing(settings)
     app = create_app(build_broker(settings))
     print(f"Databrug broker on {settings.broker_url()} (store: {settings.session_store})", flush=True)
     serve(server_config(app, settings.host, settings.broker_port, limits=edge_limits(settings)))

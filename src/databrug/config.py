@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     access_log: bool = True
     """One log line per request (method, route template, status, time). Can be off where the load balancer
     logs requests already: the line is ~13% of a status read's CPU (docs/performance.md)."""
+    tracing: Literal["off", "console", "otlp"] = "off"
+    """OpenTelemetry spans (requests, source fetches, parses, deliveries), scrubbed to an allow-list of
+    attributes (docs/deployment.md, "Tracing"). ``otlp``: OTLP over HTTP, needs the ``tracing`` extra;
+    ``console``: printed, for debugging. Off: no provider, no span, no request middleware."""
+    tracing_endpoint: str | None = Field(default=None, max_length=500)
+    """The collector's OTLP/HTTP traces URL; unset: ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` or
+    http://localhost:4318/v1/traces."""
+    tracing_sample_ratio: float = Field(default=1.0, gt=0, le=1)
+    """The share of traces kept (by trace id)."""
+    tracing_export_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     bench_decrypt_counts: bool = False
     """For ``make bench`` only: count decrypt passes per blob per request, readable at ``/bench/decrypts``
     (counts only; ``web/decrypt_counts.py``)."""

@@ -22,6 +22,7 @@ import httpx
 from databrug.broker.providers import registered
 from databrug.broker.review import index_of
 from databrug.broker.vault import Collected, Vault, count_records
+from databrug.observability.tracing import span
 from databrug.records import BindingCheck, DocumentType, Person, Role, SourceName
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.model import SessionRecord, SourceStatus
@@ -84,13 +85,15 @@ class Collector:
 
     async def parse(self, document_type: DocumentType, data: bytes, context: ParseContext) -> ParsedDocument:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, parse_document, document_type, data, context)
+        with span("document.parse", document_type=document_type):  # here: the worker has no span context
+            return await loop.run_in_executor(self._executor, parse_document, document_type, data, context)
 
     async def collect(self, role: Role, source: SourceName, token: str, bsn: str) -> list[FetchedDocument]:
         """All documents of one source, fetched concurrently and parsed in worker threads."""
 
         async def one(document_type: DocumentType) -> FetchedDocument:
-            data = await FETCHERS[document_type](self._http, self._portals_url, token, bsn, self._policy)
+            with span("source.fetch", source=source, document_type=document_type):
+                data = await FETCHERS[document_type](self._http, self._portals_url, token, bsn, self._policy)
             context = ParseContext(subject=role, retrieved_at=datetime.now(UTC), subject_bsn=bsn)
             return FetchedDocument(parsed=await self.parse(document_type, data, context), original=data)
 

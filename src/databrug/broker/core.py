@@ -43,6 +43,7 @@ from databrug.consent import ConsentReceipt, Language
 from databrug.delivery.receipts import public_jwks
 from databrug.delivery.webhooks import WebhookSender
 from databrug.identity.oidc import DigidClient, DigidLogin
+from databrug.observability.tracing import span
 from databrug.records import Document, Role, SourceEntry, SourceName, Subject
 from databrug.registrations.access_tokens import issue_access_token, read_access_token
 from databrug.registrations.credentials import RecentlyVerified
@@ -287,7 +288,8 @@ class Broker:
             if bsn is None:
                 raise BrokerError("consent_login_required", "log in with DigiD again to consent")
             self.check_subject(app, role, bsn)
-        return await self._handover.deliver(app, key, language, list(consenting), send_data)
+        with span("package.deliver"):
+            return await self._handover.deliver(app, key, language, list(consenting), send_data)
 
     async def outcome_preview(
         self, app: AppSession, key: bytes, people: list[PersonData] | None = None

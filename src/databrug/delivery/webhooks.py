@@ -33,6 +33,7 @@ import httpx
 
 from databrug.consent import canonical_json
 from databrug.delivery.outbox import Outbox, PendingDelivery
+from databrug.observability.tracing import span
 
 _log = logging.getLogger(__name__)
 
@@ -184,7 +185,9 @@ class WebhookSender:
             return None
 
     async def _work(self, delivery: PendingDelivery) -> bool:
-        status = await self.attempt(delivery)
+        with span("webhook.deliver") as traced:
+            status = await self.attempt(delivery)
+            traced.status_code(status)
         attempts = delivery.attempts + 1
         now = self._clock()
         if status is not None and 200 <= status < 300:

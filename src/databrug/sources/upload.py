@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from databrug.observability.tracing import span
 from databrug.records import Role, SourceName
 from databrug.sources.connectors import detect
 from databrug.sources.errors import DocumentInvalid
@@ -28,4 +29,5 @@ def parse_upload(
         raise DocumentInvalid(source, None, "the whole file", "a non-empty document", filename=filename)
     parser = detect(data, source=source, filename=filename)
     context = ParseContext(subject=subject, origin="uploaded", filename=filename, subject_bsn=subject_bsn)
-    return parser.parse(data, context)
+    with span("document.parse", source=parser.source, document_type=parser.document_type):
+        return parser.parse(data, context)

@@ -1,0 +1,1 @@
+"""What the broker tells its operators about itself, never about a citizen: traces (``tracing``)."""
