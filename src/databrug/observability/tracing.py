@@ -4,10 +4,10 @@ Off, ``span()`` hands back one shared no-op context: no tracer provider, no span
 On (``install``), spans go through ``ScrubbingExporter`` before any exporter sees them, which keeps only:
 
 - a span name from a fixed list (``SPAN_NAMES``), or ``METHOD /route/{template}`` for a route the web app
-  registered (``allow_routes``; never a raw path, which may carry a token), else ``HTTP``;
-- attributes whose key is allow-listed and whose value has that key's safe shape (``ALLOWED``): a method, a
-  route template, a status code, a source name, a document type, an outcome or error code, an exception's
-  class name, a small count. Everything else is dropped, whoever set it (a library, a mistake);
+  matched (``allow_route``: its template, never a raw path, which may carry a token), else ``HTTP``;
+- attributes whose key is allow-listed and whose value has that key's safe shape (``AllowList.checks``): a
+  method, a route template, a status code, a source name, a document type, an outcome or error code, an
+  exception's class name, a small count. Everything else is dropped, whoever set it (a library, a mistake);
 - of the events only ``exception``, with only its type (an exception's message can carry personal data);
 - the status code without its description; no links; a fixed resource (service name and version).
 
@@ -51,6 +51,8 @@ _EXCEPTION_TYPE = re.compile(r"(?:[A-Z][a-z0-9]+){2,6}")
 """A class name of two to six capitalised words (``TimeoutError``, ``DocumentInvalid``): not a person's name,
 which has spaces or one word."""
 _OUTCOMES = frozenset({"ok", "delivered", "refused", "failed", "error", "timeout", "no_answer"})
+MAX_ROUTES = 500
+"""The broker has about 80 routes: a list longer than this is not templates."""
 _ROUTE = re.compile(r"/[A-Za-z0-9_.{}/-]{0,200}")
 SERVICE_NAME = "databrug-broker"
 
@@ -188,10 +190,17 @@ def uninstall() -> None:
 
 def allow_routes(templates: Iterable[str]) -> None:
     """Route templates the web app serves (``/api/v1/sessions/{session_id}``): names and ``http.route``
-    values a request span may carry. A template holds no value; one that does not look like a path is left
-    out."""
+    values a request span may carry."""
     if _tracing is not None:
-        _tracing.allow.routes.update(t for t in templates if _ROUTE.fullmatch(t))
+        for template in templates:
+            allow_route(_tracing.allow.routes, template)
+
+
+def allow_route(routes: set[str], template: str) -> None:
+    """Add a route template (from a route object, never a request's path) to ``routes``; one that does not
+    look like a path template is left out, and the list stops growing at ``MAX_ROUTES``."""
+    if len(routes) < MAX_ROUTES and _ROUTE.fullmatch(template):
+        routes.add(template)
 
 
 def span(

@@ -1,28 +1,28 @@
 """A span per request, when tracing is on (``observability.tracing``); not in the app at all when it is off.
 
 Named ``METHOD /route/{template}`` once routing found the route (``HTTP`` when none did), never after the raw
-path: a path may carry a pairing token or a session id. Method, route template and status only; an incoming
-``traceparent`` is not believed (each request starts its own trace).
+path: a path may carry a pairing token or a session id. The template is the matched route object's (written
+in our code, never taken from the request), and only that is added to the exporter's allow-list of routes.
+Method, route template and status only; an incoming ``traceparent`` is not believed (each request starts its
+own trace).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from opentelemetry.trace import SpanKind, StatusCode, Tracer
-from starlette.routing import BaseRoute
+from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from databrug.observability.tracing import failed
+from databrug.observability.tracing import Tracing, allow_route, failed
 from databrug.web.security import RESPONSE_STATUS
 
 
 class TracedRequests:
     """Inside ``SecurityHeaders``, like ``AccessLog``: it reads the status that one notes in the scope."""
 
-    def __init__(self, app: ASGIApp, tracer: Tracer) -> None:
+    def __init__(self, app: ASGIApp, tracing: Tracing) -> None:
         self.app = app
-        self.tracer = tracer
+        self.tracer = tracing.tracer
+        self.routes = tracing.allow.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,6 +44,8 @@ class TracedRequests:
             finally:
                 route = getattr(scope.get("route"), "path", None)
                 if isinstance(route, str):
+                    if route not in self.routes:
+                        allow_route(self.routes, route)
                     span.update_name(f"{method} {route}")
                     span.set_attribute("http.route", route)
                 else:
@@ -52,8 +54,3 @@ class TracedRequests:
                 span.set_attribute("http.response.status_code", status)
                 if status >= 500:
                     span.set_status(StatusCode.ERROR)
-
-
-def route_templates(routes: Iterable[BaseRoute]) -> list[str]:
-    """The path templates of the app's routes (``/api/v1/sessions/{session_id}``), for the allow-list."""
-    return [path for route in routes if isinstance(path := getattr(route, "path", None), str)]
