@@ -88,7 +88,6 @@ class AllowList:
             "databrug.document_type": lambda v: v in DOCUMENT_TYPES,
             "databrug.outcome": _outcome,
             "databrug.records": _count,
-            "databrug.attempt": _count,
             "error.type": _exception_type,
         }
 
