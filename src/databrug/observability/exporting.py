@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
-from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Status
 
 from databrug.observability.tracing import SERVICE_NAME, AllowList
@@ -74,7 +74,8 @@ def provider_for(
 ) -> TracerProvider:
     """Our own provider (never the global one), every span scrubbed before ``exporter`` sees it."""
     scrubbing = ScrubbingExporter(exporter, allow, version)
-    provider = TracerProvider(resource=service_resource(version), sampler=TraceIdRatioBased(sample_ratio))
+    sampler = ParentBased(TraceIdRatioBased(sample_ratio))  # a request's spans are kept or dropped together
+    provider = TracerProvider(resource=service_resource(version), sampler=sampler)
     provider.add_span_processor(BatchSpanProcessor(scrubbing) if batch else SimpleSpanProcessor(scrubbing))
     return provider
 

@@ -3,6 +3,7 @@ off, nothing is created at all."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,8 +22,10 @@ from databrug.config import Settings
 from databrug.observability import tracing
 from databrug.observability.tracing import NOT_TRACED, AllowList, span
 from databrug.sources.errors import SourceUnavailable
+from databrug.sources.upload import parse_upload
 from databrug_sandbox.personas.catalogue import CATALOGUE
 
+GOLDEN = Path(__file__).parents[2] / "golden"
 PERSONAL = personal_values(CATALOGUE.values())
 BSN = "123456782"
 TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODIifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
@@ -161,6 +164,20 @@ def test_a_span_inside_another_is_its_child(exported: InMemorySpanExporter) -> N
     assert outer.context is not None
     assert inner.parent.span_id == outer.context.span_id
     assert dict(inner.attributes or {})["databrug.records"] == 4
+
+
+def test_an_upload_is_parsed_in_a_span_that_names_no_one(exported: InMemorySpanExporter) -> None:
+    document = (GOLDEN / "mijnoverheid" / "brp-sandbox-suzanne.json").read_bytes()
+    digits = set(re.findall(rb"\d{9}", document))  # the BSNs it names
+    assert digits
+    parse_upload(document, source="mijnoverheid", subject_bsn=digits.pop().decode())
+    [parsed] = exported.get_finished_spans()
+    assert parsed.name == "document.parse"
+    assert dict(parsed.attributes or {}) == {
+        "databrug.source": "mijnoverheid",
+        "databrug.document_type": "brp-persoon",
+    }
+    assert re.search(r"\d{9}", parsed.to_json()) is None
 
 
 def test_uninstalled_tracing_is_off_again() -> None:
