@@ -66,7 +66,10 @@ def exported() -> Iterator[InMemorySpanExporter]:
         tracing.uninstall()
 
 
-def journeys(broker: BrokerServer, webhook_url: str, personas: dict[str, Persona]) -> list[JourneyResult]:
+def journeys(
+    broker: BrokerServer, webhook_url: str, personas: dict[str, Persona]
+) -> tuple[list[JourneyResult], list[str]]:
+    """The chosen personas' journeys as a provider with a webhook; the results and the secrets in play."""
     keys = generate_provider_keys()
     _, secret, webhook_secret = register(
         broker.broker.registry,
@@ -89,11 +92,7 @@ def journeys(broker: BrokerServer, webhook_url: str, personas: dict[str, Persona
 
     results = asyncio.run(run())
     assert all(r.ok for r in results), [r.error for r in results]
-    results_tokens.extend([secret, webhook_secret or "", BROKER_SECRET])
-    return results
-
-
-results_tokens: list[str] = []
+    return results, [secret, webhook_secret or "", BROKER_SECRET]
 
 
 def traced_requests(broker: BrokerServer) -> bool:
@@ -119,7 +118,7 @@ def test_journeys_are_traced_and_no_personal_value_or_token_is_exported(
 ) -> None:
     with BrokerServer(tmp_path, sandbox.base_url, webhook_poll_seconds=0.05) as broker:
         assert traced_requests(broker)
-        results = journeys(broker, webhook_receiver, personas)
+        results, secrets = journeys(broker, webhook_receiver, personas)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and _Hooks.received < len(results) * 5:
             time.sleep(0.05)
@@ -145,7 +144,7 @@ def test_journeys_are_traced_and_no_personal_value_or_token_is_exported(
     text = "\n".join(s.to_json() for s in spans)
     ids = [r.session_id or "" for r in results] + [str(r.package.get("package_id", "")) for r in results]
     assert find(SECRETS, text) == []
-    assert [t for t in [*results_tokens, *ids] if t and t in text] == []
+    assert [t for t in [*secrets, *ids] if t and t in text] == []
     assert "robot-" not in text
     assert "traced-provider" not in text
     # and structurally: every value is a method, template, code, source, document type, class name or number
