@@ -79,6 +79,7 @@ def test_the_api_docs_page_and_every_file_it_names_load_under_the_broker_csp(bro
         assert f"/static/vendor/swagger-ui-{SWAGGER_UI_VERSION}-bundle.js" in assets.fetched
         assert f"/static/vendor/swagger-ui-{SWAGGER_UI_VERSION}.css" in assets.fetched
         assert "/static/api-docs.js" in assets.fetched
+        assert "/static/api-docs.css" in assets.fetched
         for address in assets.fetched:
             absolute = urljoin(broker.url + "/api/docs", address)
             assert urlsplit(absolute).netloc == urlsplit(broker.url).netloc, address  # no CDN
