@@ -24,6 +24,7 @@ from databrug.broker.background import run_background
 from databrug.errors import CodedError
 from databrug.observability import tracing
 from databrug.web import computer, phone, provider_api, purposes_page
+from databrug.web.api_docs import add_api_docs
 from databrug.web.context import language, render
 from databrug.web.cross_site import SameOriginOnly, origin_of
 from databrug.web.decrypt_counts import add_decrypt_counts
@@ -143,7 +144,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
             "Errors are JSON objects {error: {code, message}} with stable codes."
         ),
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # our own page, under the broker's CSP: add_api_docs below
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
         telemetry=NO_TELEMETRY,
@@ -196,6 +197,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     app.include_router(computer.router)
     app.include_router(phone.router)
     app.include_router(purposes_page.router)
+    add_api_docs(app, "/api/v1/openapi.json")
     app.mount("/static", StaticFiles(packages=[("databrug.web", "static")]), name="static")
 
     @app.get("/health", include_in_schema=False)

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pydantic_core
-from fastapi import APIRouter, Depends, Form, Header, Query, Request
+from fastapi import APIRouter, Depends, Form, Header, Query, Request, Security
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -19,11 +20,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from starlette.requests import HTTPConnection
 
 from databrug.broker import (
     ACCESS_TOKEN_TTL_SECONDS,
     Broker,
     BrokerError,
+    SessionEvent,
     SessionRecord,
     SessionState,
     read_basic_credentials,
@@ -33,7 +36,7 @@ from databrug.records.schema import package_json_schema
 from databrug.web.deps import BrokerDep
 from databrug.web.plain_route import PlainRoute
 from databrug.web.request_limits import DEFAULT_BODY_BYTES, SMALL_FORMS
-from databrug.web.sse import event_stream, last_event_id
+from databrug.web.sse import KEEPALIVE_SECONDS, event_stream, last_event_id
 
 router = APIRouter(prefix="/api/v1", tags=["provider"], form_limits=SMALL_FORMS)
 
@@ -77,7 +80,50 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-async def provider_id(request: Request, broker: BrokerDep) -> str:
+# Security schemes for the OpenAPI document only: the routes check the credentials themselves
+# (``_provider_of``, ``_client_credentials``), stricter than FastAPI's parsers (two Authorization fields,
+# say), so these dependencies read nothing and refuse nothing.
+
+
+class DocumentedBearer(HTTPBearer):
+    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
+        return None
+
+
+class DocumentedBasic(HTTPBasic):
+    async def __call__(self, request: HTTPConnection) -> HTTPBasicCredentials | None:  # type: ignore[override]
+        return None
+
+
+BEARER = DocumentedBearer(
+    scheme_name="bearerAuth",
+    bearerFormat="opaque (dbt_…)",
+    description=(
+        "The access token from POST /api/v1/token (OAuth2 client credentials), sent as "
+        "`Authorization: Bearer <access_token>` in exactly one Authorization field. It lives "
+        f"{ACCESS_TOKEN_TTL_SECONDS // 60} minutes (expires_in); a missing, invalid or expired token is "
+        "answered 401 unauthorised with `WWW-Authenticate: Bearer`: fetch a new one."
+    ),
+    auto_error=False,
+)
+"""Every /api/v1 operation but the token endpoint and the package schema needs this."""
+
+CLIENT_BASIC = DocumentedBasic(
+    scheme_name="clientBasic",
+    description=(
+        "POST /api/v1/token only: the client id and secret as HTTP Basic credentials (RFC 6749 §2.3.1), "
+        "instead of the client_id and client_secret form fields, never both."
+    ),
+    auto_error=False,
+)
+
+NEEDS_TOKEN = [Security(BEARER)]
+"""The hot routes' declaration of the bearer token (their endpoint checks it: ``authorised``)."""
+
+
+async def provider_id(
+    request: Request, broker: BrokerDep, _documented: Annotated[None, Security(BEARER)]
+) -> str:
     return _provider_of(request, broker)
 
 
@@ -282,6 +328,9 @@ def status_of(record: SessionRecord) -> SessionStatus:
     response_model=TokenResponse,
     summary="OAuth2 client credentials",
     responses=errors(400, 401, 413, 429),
+    dependencies=[Security(CLIENT_BASIC)],
+    # the credentials go as form fields or as HTTP Basic: no security requirement is also one way
+    openapi_extra={"security": [{}]},
 )
 async def token(
     request: Request,
@@ -355,6 +404,43 @@ async def get_session(request: Request, session_id: str) -> Response:
     return Response(content=status_json(record), media_type="application/json")
 
 
+EVENTS_DESCRIPTION = (
+    "With `Accept: text/event-stream` (or without `after`): a server-sent event stream (WHATWG HTML, "
+    "server-sent events). It starts with `retry: 2000`, then sends the session's events after "
+    "`Last-Event-ID` (or `after`; from the start without either), then each new one as it happens, and ends "
+    "after a final state (acknowledged, cancelled, expired, failed) or when the broker closes it: reconnect "
+    "with the last `id` as `Last-Event-ID` to resume. Every "
+    f"{KEEPALIVE_SECONDS:.0f} s without an event a comment line `: keep-alive` is sent.\n\n"
+    "With `?after=N` and no `Accept: text/event-stream`: the events after sequence number N as a JSON list, "
+    "for polling. The event objects are the same either way: states, counts and codes, never personal data."
+)
+
+EVENTS_ANSWER: dict[str, Any] = {
+    "model": list[SessionEvent],
+    "description": "The events after the given sequence number: a JSON list (?after=N) or an event stream",
+    "content": {
+        "text/event-stream": {
+            "schema": {
+                "type": "string",
+                "description": (
+                    "A UTF-8 stream of server-sent events, each `id: <seq>`, `event: <type>`, `data: <one "
+                    "SessionEvent as JSON, the same object as in the JSON list>`, then a blank line; also "
+                    "`retry:` and `: keep-alive` comment lines, which carry no event."
+                ),
+            },
+            "example": (
+                "retry: 2000\n\n"
+                'id: 1\nevent: session.created\ndata: {"session_id":"ses_3q2-7wEXAMPLEcOy9A1xZk","seq":1,'
+                '"type":"session.created","state":"created","counts":{},'
+                '"at":"2026-01-05T09:30:00Z"}\n\n'
+                ": keep-alive\n\n"
+            ),
+        }
+    },
+}
+"""The events operation's 200: both media types it answers in, each with the event's shape."""
+
+
 def add_hot_routes(app_router: APIRouter) -> None:
     """Create-session, the status read and the event stream, on the app's own router: matched there before
     any included router is tried (FastAPI's included-router matching was ~10% of a status read's CPU)."""
@@ -366,6 +452,7 @@ def add_hot_routes(app_router: APIRouter) -> None:
         response_model=SessionCreated,
         responses=errors(400, 401, 403, 413, 429),
         tags=["provider"],
+        dependencies=NEEDS_TOKEN,
         route_class_override=ProviderRoute,
     )
     app_router.add_api_route(
@@ -375,6 +462,7 @@ def add_hot_routes(app_router: APIRouter) -> None:
         response_model=SessionStatus,
         responses=errors(401, 404),
         tags=["provider"],
+        dependencies=NEEDS_TOKEN,
         route_class_override=ProviderRoute,
     )
     # A stream holds its request's frames for its whole life: fewer of them per watcher (docs/performance.md)
@@ -383,9 +471,11 @@ def add_hot_routes(app_router: APIRouter) -> None:
         session_events,
         methods=["GET"],
         summary="Event stream (text/event-stream, Last-Event-ID) or, with ?after=N, a JSON list for polling",
+        description=EVENTS_DESCRIPTION,
         response_model=None,
-        responses=errors(401, 404),
+        responses={200: EVENTS_ANSWER, **errors(401, 404)},
         tags=["provider"],
+        dependencies=NEEDS_TOKEN,
         route_class_override=ProviderRoute,
     )
 

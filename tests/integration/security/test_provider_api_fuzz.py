@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.core.parameters import ParameterLocation
 from tests.support.broker_server import BrokerServer
 from tests.support.provider_api import access_token
 
@@ -58,4 +59,10 @@ def test_the_provider_api_keeps_its_contract(
         case.query = {**(case.query or {}), "after": 0}
         # schemathesis declares Case.headers a requests CaseInsensitiveDict, but only reads it as a mapping
         case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "accept"}  # type: ignore[assignment]
-    case.call_and_validate(base_url=broker.url, headers=headers, timeout=10)
+    negative = case.meta is not None and case.meta.is_negative_at
+    if case.path.endswith("/events") and negative and negative(ParameterLocation.QUERY):
+        return  # the query it made invalid was replaced above: nothing invalid left to be refused
+    # The document declares the bearer token (bearerAuth): a case whose headers schemathesis made invalid
+    # (the Authorization header left out, say) goes as made, with no token of ours, and must be refused (401).
+    token = {} if negative and negative(ParameterLocation.HEADER) else headers
+    case.call_and_validate(base_url=broker.url, headers=token, timeout=10)
