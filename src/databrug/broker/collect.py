@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import httpx
 
 from databrug.broker.providers import registered
 from databrug.broker.review import index_of
+from databrug.broker.source_health import SourceHealth
 from databrug.broker.vault import Collected, Vault, count_records
 from databrug.observability.tracing import span
 from databrug.records import BindingCheck, DocumentType, Person, Role, SourceName
@@ -144,9 +146,15 @@ class Collecting:
     """The collect and upload steps over the session service, the collector and the vault."""
 
     def __init__(
-        self, sessions: SessionService, registry: ProviderRegistry, collector: Collector, vault: Vault
+        self,
+        sessions: SessionService,
+        registry: ProviderRegistry,
+        collector: Collector,
+        vault: Vault,
+        health: SourceHealth,
     ) -> None:
         self._sessions = sessions
+        self._health = health
         self._registry = registry
         self._collector = collector
         self._vault = vault
@@ -158,7 +166,7 @@ class Collecting:
         """Fetch and parse one source for one subject; failure is recorded and retryable on its own."""
         await self._sessions.source_started(app, role, source)
         try:
-            fetched = await self._collector.collect(role, source, token, bsn)
+            fetched = await self._fetched(role, source, token, bsn)
             documents = await self._bind(app, key, role, token, bsn, [f.parsed for f in fetched])
         except SourceError as error:
             logger.info("source failed session=%s source=%s code=%s", app.session_id, source, error.code)
@@ -166,6 +174,17 @@ class Collecting:
         provider = registered(self._registry, app.record.provider_id)
         originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
         return await self._store(app, key, role, source, Collected(documents, originals))
+
+    async def _fetched(self, role: Role, source: SourceName, token: str, bsn: str) -> list[FetchedDocument]:
+        """The source's documents; the fetch's outcome and duration (nothing else) go to source health."""
+        started = time.monotonic()
+        try:
+            fetched = await self._collector.collect(role, source, token, bsn)
+        except SourceError as error:
+            await self._health.record(source, error.code, time.monotonic() - started)
+            raise
+        await self._health.record(source, None, time.monotonic() - started)
+        return fetched
 
     @contextlib.contextmanager
     def sharing_person(self, app: AppSession, role: Role, token: str, bsn: str) -> Iterator[None]:

@@ -38,6 +38,7 @@ from databrug.broker.outcome import OutcomePreview, outcome_request
 from databrug.broker.providers import authenticated, registered
 from databrug.broker.requests import session_request
 from databrug.broker.review import NextStep, PersonData, Reviewing
+from databrug.broker.source_health import SourceHealth, SourceHealthView
 from databrug.broker.vault import Collected, Vault
 from databrug.consent import ConsentReceipt, Language
 from databrug.delivery.receipts import public_jwks
@@ -49,6 +50,7 @@ from databrug.registrations.access_tokens import issue_access_token, read_access
 from databrug.registrations.credentials import RecentlyVerified
 from databrug.registrations.model import ProviderRegistration
 from databrug.registrations.store import ProviderRegistry
+from databrug.sessions.errors import StoreUnavailable
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.model import DataRequest, SessionRecord
 from databrug.sessions.service import AppSession, SessionService
@@ -94,6 +96,7 @@ class Broker:
     announce_deletion: DeletionAnnouncer = field(init=False)
     _review: Reviewing = field(init=False, repr=False)
     _collecting: Collecting = field(init=False, repr=False)
+    _health: SourceHealth = field(init=False, repr=False)
     _handover: Handover = field(init=False, repr=False)
     _recently_verified: RecentlyVerified = field(default_factory=RecentlyVerified, repr=False)
 
@@ -101,7 +104,8 @@ class Broker:
         self.vault = Vault(self.sessions)
         self.announce_deletion = DeletionAnnouncer(self.registry, self.webhooks, self.receipt_key)
         self._review = Reviewing(self.sessions, self.vault)
-        self._collecting = Collecting(self.sessions, self.registry, self.collector, self.vault)
+        self._health = SourceHealth(self.sessions.store, wall=lambda: self.sessions.clock.now().timestamp())
+        self._collecting = Collecting(self.sessions, self.registry, self.collector, self.vault, self._health)
         self._handover = Handover(
             self.sessions,
             self.registry,
@@ -309,6 +313,18 @@ class Broker:
 
     async def acknowledge(self, session_id: str, provider_id: str) -> str:
         return await self._handover.acknowledge(session_id, provider_id)
+
+    # -- source health
+
+    async def sources_health(self, *, best_effort: bool = False) -> dict[SourceName, SourceHealthView]:
+        """Every source's rolling health (``source_health``): the sources screen and the provider API.
+        ``best_effort``: an unreachable store gives no view (``{}``) instead of ``StoreUnavailable``."""
+        try:
+            return await self._health.view()
+        except StoreUnavailable:
+            if not best_effort:
+                raise
+            return {}
 
     # -- following a session
 

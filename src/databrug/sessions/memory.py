@@ -29,6 +29,9 @@ from databrug.sessions.store import (
 )
 from databrug.sessions.tokens import SessionId, TokenHash, TokenKind
 
+_MAX_SERIES = 10_000
+"""Sample series (source health) kept before the expired ones are swept out."""
+
 
 @dataclass
 class _Entry:
@@ -47,6 +50,7 @@ class MemorySessionStore:
         self._sessions: dict[str, _Entry] = {}
         self._tokens: dict[tuple[TokenKind, TokenHash], str] = {}
         self._rates: dict[str, tuple[int, float]] = {}
+        self._series: dict[str, tuple[deque[str], float]] = {}
         self._fanout = LocalFanout()
 
     def _live(self, session_id: str) -> _Entry | None:
@@ -227,6 +231,22 @@ class MemorySessionStore:
             if entry is not None and entry.expiry_score is not None and entry.expiry_score <= limit_score:
                 found.append((entry.expiry_score, session_id))
         return [SessionId(session_id) for _, session_id in sorted(found)[:limit]]
+
+    async def add_sample(self, series: str, sample: str, *, keep: int, ttl_seconds: float) -> None:
+        now = self._monotonic()
+        found = self._series.get(series)
+        kept = found[0] if found is not None and found[1] > now else deque()
+        kept.append(sample)
+        while len(kept) > max(1, keep):
+            kept.popleft()
+        self._series[series] = (kept, now + ttl_seconds)
+        if len(self._series) > _MAX_SERIES:
+            self._series = {k: v for k, v in self._series.items() if v[1] > now}
+
+    async def samples(self, series: Sequence[str]) -> dict[str, list[str]]:
+        now = self._monotonic()
+        found = {name: self._series.get(name) for name in series}
+        return {name: list(kept[0]) if kept and kept[1] > now else [] for name, kept in found.items()}
 
     async def ping(self) -> bool:
         return True

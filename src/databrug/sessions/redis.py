@@ -14,6 +14,7 @@ Keys (``prefix`` default ``databrug:``), each with the session's TTL:
 | ``{p}tok:{kind}:{hash}``     | string | session id                                       |
 | ``{p}rate:{key}``            | string | hit counter, TTL = window                        |
 | ``{p}due``                   | zset   | session id by ``expires_at`` (no TTL; stale ids dropped when met) |
+| ``{p}sample:{series}``       | list   | the last N samples (source health), TTL from the last write |
 
 Writes that must be atomic are Lua scripts (compare-and-set on the version, TTL inheritance, delete-all).
 The scripts touch keys they derive from the prefix, so this adapter targets a single Redis/Valkey primary
@@ -178,6 +179,21 @@ _INCR_RATE = Script("""
 local count = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
 return count
+""")
+
+# KEYS: series. ARGV: sample, keep, ttl ms. Append, trim and expire in one round trip, reading nothing.
+_ADD_SAMPLE = Script("""
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+""")
+
+# KEYS: the series. Every series' samples in one round trip.
+_READ_SAMPLES = Script("""
+local found = {}
+for i = 1, #KEYS do found[i] = redis.call('LRANGE', KEYS[i], 0, -1) end
+return found
 """)
 
 _RECONNECT_DELAY = 0.5
@@ -549,6 +565,25 @@ class RedisSessionStore:
             "ZRANGEBYSCORE", f"{self._prefix}due", "-inf", until.timestamp(), "LIMIT", 0, limit
         )
         return [SessionId(_text(value)) for value in _list(ids)]
+
+    def _series_key(self, series: str) -> str:
+        return f"{self._prefix}sample:{series}"
+
+    async def add_sample(self, series: str, sample: str, *, keep: int, ttl_seconds: float) -> None:
+        await self._call(_ADD_SAMPLE, [self._series_key(series)], [sample, max(1, keep), _ms(ttl_seconds)])
+
+    async def samples(self, series: Sequence[str]) -> dict[str, list[str]]:
+        names = list(series)
+        if not names:
+            return {}
+        try:
+            found = await self._wire.run(_READ_SAMPLES, [self._series_key(name) for name in names], [])
+        except RedisError as error:
+            raise StoreUnavailable() from error
+        kept = _list(found)
+        if len(kept) != len(names):
+            raise StoreUnavailable("unexpected reply from the store")
+        return {name: [_text(item) for item in _list(items)] for name, items in zip(names, kept, strict=True)}
 
     async def ping(self) -> bool:
         try:

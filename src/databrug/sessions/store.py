@@ -131,6 +131,17 @@ class SessionStore(Protocol):
         """Sessions whose ``expires_at`` is at or before ``until`` (final states are not listed)."""
         ...
 
+    async def add_sample(self, series: str, sample: str, *, keep: int, ttl_seconds: float) -> None:
+        """Append ``sample`` to a short shared series (source health: outcomes of fetches, never anything of
+        a person), keeping its last ``keep``; the series expires ``ttl_seconds`` after its last write. One
+        round trip on Redis, and no read: it sits on the fetch path."""
+        ...
+
+    async def samples(self, series: Sequence[str]) -> dict[str, list[str]]:
+        """The kept samples of each series asked for, oldest first (``[]`` for an unknown or expired one);
+        one round trip on Redis whatever the number of series."""
+        ...
+
     async def ping(self) -> bool: ...
 
     async def close(self) -> None: ...

@@ -280,6 +280,7 @@ async def sources(request: Request, broker: BrokerDep, current: PhoneDep) -> Res
         partner_skippable=_partner_skippable(current),
         partner_absent_reasons=[r for r in PARTNER_ABSENT_REASONS if r != "skipped"],
         known_errors=CATALOGUE,
+        health=await broker.sources_health(best_effort=True) if logged_in else {},
     )
 
 

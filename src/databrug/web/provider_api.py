@@ -548,6 +548,58 @@ async def acknowledge_package(session_id: str, broker: BrokerDep, provider: Prov
         raise _no_package(await broker.sessions.provider_session(session_id, provider)) from None
 
 
+class SourceHealthItem(BaseModel):
+    source: SourceName
+    state: Literal["healthy", "slow", "down", "unknown"] = Field(
+        description=(
+            "down: the source answered maintenance (HTTP 503) in the last 5 minutes, no success since, or "
+            "its last 3 fetches failed on its side; slow: p95 of the answered fetches over 5 s (3 or more); "
+            "unknown: no fetch in the last 15 minutes"
+        )
+    )
+    success_rate: float | None = Field(
+        description="Share of the window's fetches the source answered (0–1); null without any fetch"
+    )
+    p95_ms: int | None = Field(description="p95 duration of the answered fetches, in milliseconds")
+    last_failure_code: str | None = Field(
+        description="The latest failure on the source's side in the window: source_unavailable or "
+        "source_maintenance"
+    )
+    window: int = Field(description="How many of the broker's recent fetches (at most 20, 15 minutes) count")
+    updated_at: datetime | None = Field(description="When the latest of those fetches ended")
+
+
+class SourcesHealth(BaseModel):
+    sources: list[SourceHealthItem] = Field(
+        description="Every source, from the broker's own recent fetches across all its processes; nothing of "
+        "any person. May be up to a few seconds old."
+    )
+
+
+@router.get(
+    "/sources/health",
+    response_model=SourcesHealth,
+    responses=errors(401),
+    summary="Which sources are healthy, slow or down now",
+)
+async def sources_health(broker: BrokerDep, provider: ProviderId) -> SourcesHealth:
+    views = await broker.sources_health()
+    return SourcesHealth(
+        sources=[
+            SourceHealthItem(
+                source=view.source,
+                state=view.state.value,
+                success_rate=view.success_rate,
+                p95_ms=view.p95_ms,
+                last_failure_code=view.last_failure_code,
+                window=view.window,
+                updated_at=view.updated_at,
+            )
+            for view in views.values()
+        ]
+    )
+
+
 @router.get("/schema/data-package.json", summary="The JSON Schema of the data package")
 async def schema() -> dict[str, Any]:
     return package_json_schema()
