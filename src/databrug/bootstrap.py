@@ -150,6 +150,7 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
             idle_timeout_seconds=settings.idle_timeout_seconds,
             pairing_ttl_seconds=settings.pairing_ttl_seconds,
             pickup_window_seconds=settings.pickup_window_seconds,
+            fetch_bound_seconds=settings.source_fetch_bound_seconds,
         ),
     )
     return Broker(
