@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 
 import httpx
 from cryptography.hazmat.primitives import serialization
@@ -139,6 +140,7 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
         outbox(settings),
         webhook_secrets,
         RetrySchedule(base=settings.webhook_retry_base_seconds, cap=settings.webhook_retry_cap_seconds),
+        lease=timedelta(seconds=settings.webhook_lease_seconds),
     )
     events = SessionEventForwarder(registry, webhooks, DeletionAnnouncer(registry, webhooks, receipt_key))
     sessions = SessionService(

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = 1.0
     webhook_retry_base_seconds: float = 5.0
     webhook_retry_cap_seconds: float = 3600.0
+    webhook_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    """How long a process holds a webhook attempt it took from the outbox: if it dies, another process tries
+    that event again after this (and, one session's events going in order, its later ones after that). Keep
+    it above the attempt timeout (10 s), or an answer slower than the lease is sent twice (the provider
+    de-duplicates by ``webhook-id``)."""
 
     access_log: bool = True
     """One log line per request (method, route template, status, time). Can be off where the load balancer
