@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -167,9 +168,11 @@ class SessionService:
         self.settings = settings or SessionSettings()
         self.on_event = on_event
         """Called with every event this process emits (e.g. to queue the provider's webhook), once."""
-        self.pairing = Pairing(self, pairing_secret or secrets.token_bytes(32))
+        secret = pairing_secret or secrets.token_bytes(32)
+        self.pairing = Pairing(self, secret)
         """QR pairing, short codes and phone-only start. Every process must share ``pairing_secret`` (the
         broker secret) for a short code shown by one to be resolved by another."""
+        self._rate_secret = hmac.new(secret, b"databrug rate-limit keys", hashlib.sha256).digest()
 
     # -- creation and the provider's face
 
@@ -596,8 +599,12 @@ class SessionService:
     async def check_rate(self, key: str, limit: int, window_seconds: int) -> None:
         """Raise ``rate_limited`` after ``limit`` hits on ``key`` within the window.
 
-        Keys are built from ids and addresses, never from personal values."""
-        if await self.store.incr_rate(key, window_seconds) > limit:
+        Keys are built from ids and addresses, never from personal values. The store sees the key's kind
+        (before the first ``:``) and a keyed hash of the whole key: a client address is not written to the
+        store, nor to its disk (Redis's append-only file). Every process shares the secret, so the count too."""
+        kind = key.split(":", 1)[0]
+        digest = hmac.new(self._rate_secret, key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        if await self.store.incr_rate(f"{kind}:{digest}", window_seconds) > limit:
             raise RateLimited(window_seconds)
 
     # -- internals

@@ -9,7 +9,7 @@ import pytest
 from tests.support.subjects import SUBJECT
 
 from databrug.sessions.clock import ManualClock
-from databrug.sessions.errors import SourcesPending
+from databrug.sessions.errors import RateLimited, SourcesPending
 from databrug.sessions.events import EventType, SessionEvent
 from databrug.sessions.model import SourceStatus
 from databrug.sessions.sealing import new_session_key
@@ -197,3 +197,18 @@ async def test_going_on_past_a_dead_fetch_releases_it_instead_of_busy(stores: St
     record = await service.to_review(app)
     assert record.state is SessionState.REVIEW
     assert record.subjects["applicant"].sources["uwv"].error_code == "source_interrupted"
+
+
+async def test_rate_limit_keys_hold_no_client_address(stores: Stores) -> None:
+    # Two processes with the broker secret share the count; the store (and Redis's disk) sees no address.
+    one = SessionService(stores.a, pairing_secret=b"s" * 32)
+    two = SessionService(stores.b, pairing_secret=b"s" * 32)
+    address = "203.0.113.77"
+    for service in (one, two, one):
+        await service.check_rate(f"pair:{address}", 3, 60)
+    with pytest.raises(RateLimited):
+        await two.check_rate(f"pair:{address}", 3, 60)
+    await one.check_rate("pair:203.0.113.78", 3, 60)  # another address has its own count
+    dump = await stores.dump()
+    assert address.encode() not in dump
+    assert b"203.0.113" not in dump
