@@ -600,8 +600,9 @@ class SessionService:
         """Raise ``rate_limited`` after ``limit`` hits on ``key`` within the window.
 
         Keys are built from ids and addresses, never from personal values. The store sees the key's kind
-        (before the first ``:``) and a keyed hash of the whole key: a client address is not written to the
-        store, nor to its disk (Redis's append-only file). Every process shares the secret, so the count too."""
+        (before the first ``:``) and a keyed hash of the whole key: a client address is not written to
+        the store, nor to its disk (Redis's append-only file). The processes share the secret, so the
+        count."""
         kind = key.split(":", 1)[0]
         digest = hmac.new(self._rate_secret, key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
         if await self.store.incr_rate(f"{kind}:{digest}", window_seconds) > limit:
