@@ -16,9 +16,10 @@ from pathlib import Path
 
 from tests.support.balancer import Balancer
 from tests.support.broker_processes import broker_process, free_port
+from tests.support.broker_server import BrokerServer
 from tests.support.provider_api import attempts, session_status
 from tests.support.redis_server import RedisServer
-from tests.support.stepwise_citizen import PhoneCitizen
+from tests.support.stepwise_citizen import PhoneCitizen, start_at_sources
 
 from databrug.config import Settings
 from databrug.provisioning import provision_robot
@@ -126,3 +127,31 @@ async def _crash_mid_fetch(
     await citizen.fetch("uwv")
     assert citizen.sources()["uwv"].status == "done"
     assert attempts(endpoints, created.id)["uwv"] == before["uwv"] + 1
+
+
+async def test_a_live_fetch_ends_itself_at_the_bound_before_its_lease(
+    sandbox: SandboxServer, tmp_path: Path, personas: dict[str, Persona]
+) -> None:
+    # The process that fetches records the end itself, within the bound: the lease is only for the dead.
+    overrides = {"source_fetch_bound_seconds": FETCH_BOUND_SECONDS}
+    with BrokerServer(tmp_path, sandbox.base_url, **overrides) as broker:
+        citizen, provider, session_id = await start_at_sources(broker, personas[PERSONA], "fetch-bound")
+        try:
+            sandbox.faults.set("uwv", SLOW)
+            started = time.monotonic()
+            await citizen.fetch("uwv")
+            took = time.monotonic() - started
+            sandbox.faults.clear("uwv")
+            assert (citizen.sources()["uwv"].status, citizen.sources()["uwv"].code) == (
+                "failed",
+                "source_unavailable",
+            )
+            assert FETCH_BOUND_SECONDS * 0.9 <= took < FETCH_BOUND_SECONDS + MARGIN_SECONDS
+            progress = session_status(broker.endpoints(), session_id)["progress"]["applicant"]["uwv"]
+            assert progress["fetching_until"] is None
+            await citizen.fetch("uwv")
+            assert citizen.sources()["uwv"].status == "done"
+        finally:
+            sandbox.faults.clear()
+            await citizen.close()
+            await provider.aclose()
