@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 
 import httpx
 from cryptography.hazmat.primitives import serialization
@@ -154,6 +155,7 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
         outbox(settings),
         webhook_secrets,
         RetrySchedule(base=settings.webhook_retry_base_seconds, cap=settings.webhook_retry_cap_seconds),
+        lease=timedelta(seconds=settings.webhook_lease_seconds),
     )
     events = SessionEventForwarder(registry, webhooks, DeletionAnnouncer(registry, webhooks, receipt_key))
     sessions = SessionService(
@@ -165,6 +167,7 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
             idle_timeout_seconds=settings.idle_timeout_seconds,
             pairing_ttl_seconds=settings.pairing_ttl_seconds,
             pickup_window_seconds=settings.pickup_window_seconds,
+            fetch_bound_seconds=settings.source_fetch_bound_seconds,
         ),
     )
     return Broker(

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     """One portal request, from connecting to the last byte of the answer."""
     source_deadline_seconds: float = Field(default=30.0, gt=0, le=300)
     """All attempts at one portal document together, backoff included: then the source failed, retry it."""
+    source_fetch_bound_seconds: float = Field(default=75.0, gt=0, le=900)
+    """One source's whole fetch (its documents at once, the BRP read binding them, parsing): past it the
+    source failed, retry it. Room for two deadlines above and parsing. A fetch whose broker process died is
+    released (failed, ``source_interrupted``) 5 s after this, by the next expiry sweep."""
     source_max_answer_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     """A portal answer larger than this is refused while it streams (seven are read at once per fetch-all)."""
     providers_file: Path = Path("var/providers.json")
@@ -71,6 +75,11 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = 1.0
     webhook_retry_base_seconds: float = 5.0
     webhook_retry_cap_seconds: float = 3600.0
+    webhook_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    """How long a process holds a webhook attempt it took from the outbox: if it dies, another process tries
+    that event again after this (and, one session's events going in order, its later ones after that). Keep
+    it above the attempt timeout (10 s), or an answer slower than the lease is sent twice (the provider
+    de-duplicates by ``webhook-id``)."""
 
     access_log: bool = True
     """One log line per request (method, route template, status, time). Can be off where the load balancer

@@ -19,6 +19,18 @@ REDIS_SERVER = "/usr/bin/redis-server"
 PACKAGE_HINT = "install the Debian package 'redis-server' (apt-get install redis-server)"
 _START_ATTEMPTS = 5
 
+REDIS_FSYNC = "always"
+"""How the recipe (docs/deployment.md, "Redis persistence") has Redis keep its writes: an append-only file,
+fsynced before Redis answers a write, so what the citizen was told is sent survives a crash of Redis or of its
+host. ``everysec`` survives a crash of Redis alone, and loses up to about two seconds on a host crash."""
+
+
+def persistence_args(fsync: str = REDIS_FSYNC) -> list[str]:
+    """``redis-server`` arguments for the recipe's persistence (the scale-out script and the fault tests)."""
+    if fsync not in ("always", "everysec"):
+        raise ValueError("appendfsync is always or everysec")
+    return ["--appendonly", "yes", "--appendfsync", fsync]
+
 
 @dataclass(frozen=True)
 class RedisServer:

@@ -1,8 +1,9 @@
 """A ``redis-server`` that a test can stop and start again on the same port (a restart, a crash, an outage),
 or stall (SIGSTOP: it keeps its port and accepts connections, and answers nothing until SIGCONT).
 
-Without persistence a restart loses every key; with ``append_only`` every write is fsynced to an AOF in the
-test's directory, so a graceful restart keeps the sessions.
+Without persistence a restart loses every key; with ``append_only`` Redis runs with the recipe's persistence
+(``redis_server.persistence_args``: every write fsynced to an AOF in the test's directory before Redis answers
+it), so a restart keeps every write it answered, after a crash (SIGKILL) as after a clean shutdown.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from tests.support.redis_server import REDIS_SERVER, _answers_ping, _free_port
+from tests.support.redis_server import REDIS_SERVER, _answers_ping, _free_port, persistence_args
 
 
 class RestartableRedis:
@@ -28,7 +29,7 @@ class RestartableRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.append_only else []
+        persistence = persistence_args() if self.append_only else []
         self.process = subprocess.Popen(
             [
                 REDIS_SERVER,

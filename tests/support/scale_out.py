@@ -36,6 +36,7 @@ import httpx
 
 from databrug.config import Settings
 from databrug.provisioning import provision_provider_demo, provision_robot
+from tests.support.redis_server import REDIS_FSYNC, persistence_args
 
 NGINX = "/usr/sbin/nginx"
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -207,6 +208,9 @@ class ScaleOut:
     broker_ports: list[int] = field(default_factory=list)
     _stack: ExitStack = field(default_factory=ExitStack)
     _processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    redis_fsync: str = REDIS_FSYNC
+    """Redis keeps an append-only file (the recipe's persistence), fsynced per write (``always``) or per
+    second (``everysec``); see docs/deployment.md, "Redis persistence"."""
     redis_url: str = ""
     provider_url: str = ""
     mail_url: str = ""
@@ -338,7 +342,8 @@ class ScaleOut:
         process = self._spawn(
             "redis",
             [
-                REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                *persistence_args(self.redis_fsync),
                 "--dir", str(data), "--protected-mode", "yes", "--loglevel", "warning",
             ],
         )  # fmt: skip
@@ -442,7 +447,7 @@ class ScaleOut:
                 for i, p in enumerate(self.broker_ports)
             ),
             f"  sandbox (DigiD, portals)    {self.sandbox_url}",
-            f"  session store (Redis)       {self.redis_url}",
+            f"  session store (Redis)       {self.redis_url} (append-only file, fsync {self.redis_fsync})",
             "  probes (each broker)        /ready (503 without Redis), /health (the process serves)",
         ]
         if self.provider:
@@ -467,9 +472,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-provider", action="store_true", help="without PostgreSQL and the demo provider")
     parser.add_argument("--dir", type=Path, default=None, help="run directory for logs (default: a temp dir)")
     parser.add_argument("--once", action="store_true", help="start, print the URLs, stop (a smoke test)")
+    parser.add_argument(
+        "--redis-fsync",
+        choices=["always", "everysec"],
+        default=REDIS_FSYNC,
+        help="when Redis fsyncs its append-only file: every write (default, the recipe's) or every second",
+    )
     args = parser.parse_args(argv)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="databrug-scale-"))
-    stack = ScaleOut(directory, brokers=max(1, args.brokers), provider=not args.no_provider)
+    stack = ScaleOut(
+        directory, brokers=max(1, args.brokers), provider=not args.no_provider, redis_fsync=args.redis_fsync
+    )
     try:
         stack.start()
     except StartFailed as failure:

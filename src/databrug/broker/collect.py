@@ -31,7 +31,7 @@ from databrug.sessions.model import SessionRecord, SourceStatus
 from databrug.sessions.service import AppSession, SessionService
 from databrug.sources.binding import check_binding, needs_person
 from databrug.sources.connectors import FETCHERS, SOURCE_DOCUMENTS, by_document_type
-from databrug.sources.errors import DocumentInvalid, SourceError
+from databrug.sources.errors import DocumentInvalid, SourceError, SourceUnavailable
 from databrug.sources.http import DEFAULT_POLICY, RetryPolicy
 from databrug.sources.parsing import MAX_DOCUMENT_BYTES, ParseContext, ParsedDocument
 from databrug.sources.pdf_worker import close_pdf_workers
@@ -163,14 +163,24 @@ class Collecting:
     async def collect(
         self, app: AppSession, key: bytes, role: Role, source: SourceName, token: str, bsn: str
     ) -> SessionRecord:
-        """Fetch and parse one source for one subject; failure is recorded and retryable on its own."""
+        """Fetch and parse one source for one subject; failure is recorded and retryable on its own.
+
+        The whole fetch (documents, the BRP read that binds them, parsing) ends within the sessions'
+        ``fetch_bound_seconds``, so this process records its end before the fetch's lease runs out; only a
+        fetch cut off by a crash is left for the expiry sweep (``SessionService.release_stale_fetches``)."""
         await self._sessions.source_started(app, role, source)
+        bound = self._sessions.settings.fetch_bound_seconds
         try:
-            fetched = await self._fetched(role, source, token, bsn)
-            documents = await self._bind(app, key, role, token, bsn, [f.parsed for f in fetched])
+            async with asyncio.timeout(bound):
+                fetched = await self._fetched(role, source, token, bsn)
+                documents = await self._bind(app, key, role, token, bsn, [f.parsed for f in fetched])
         except SourceError as error:
             logger.info("source failed session=%s source=%s code=%s", app.session_id, source, error.code)
             return await self._sessions.source_failed(app, role, source, error.code)
+        except TimeoutError:
+            logger.info("source past its fetch bound session=%s source=%s", app.session_id, source)
+            await self._health.record(source, SourceUnavailable.code, float(bound))
+            return await self._sessions.source_failed(app, role, source, SourceUnavailable.code)
         provider = registered(self._registry, app.record.provider_id)
         originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
         return await self._store(app, key, role, source, Collected(documents, originals))

@@ -68,7 +68,7 @@ class DeletionAnnouncer:
         signed = sign_receipt(receipt, self._receipt_key)
         provider = self._registry.find(record.provider_id)
         if provider is not None and provider.webhook_url:
-            event = package_deleted(record.session_id, package_id, reason, signed)
+            event = package_deleted(record.session_id, package_id, reason, signed, record.event_seq)
             await self._webhooks.enqueue(
                 provider.id, provider.webhook_url, event, datetime.now(UTC) + timedelta(hours=1)
             )
@@ -265,7 +265,7 @@ class Handover:
             return
         expires_at = datetime.now(UTC) + timedelta(seconds=provider.pickup_window_seconds)
         pickup = f"{self._broker_url}/api/v1/sessions/{record.session_id}/package"
-        event = package_ready(record.session_id, package_id, sealed, pickup, expires_at)
+        event = package_ready(record.session_id, package_id, sealed, pickup, expires_at, record.event_seq)
         await self._webhooks.enqueue(provider.id, provider.webhook_url, event, expires_at)
 
     async def acknowledge(self, session_id: str, provider_id: str) -> str:

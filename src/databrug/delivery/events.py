@@ -13,11 +13,19 @@ PACKAGE_DELETED = "package.deleted"
 
 
 def package_ready(
-    session_id: str, package_id: str, sealed: SealedPackage, pickup_url: str, expires_at: datetime
+    session_id: str,
+    package_id: str,
+    sealed: SealedPackage,
+    pickup_url: str,
+    expires_at: datetime,
+    sequence: int = 0,
 ) -> WebhookEvent:
-    """The package is sealed and waits at ``pickup_url`` until ``expires_at``."""
+    """The package is sealed and waits at ``pickup_url`` until ``expires_at``. ``sequence``: the session's
+    event sequence of its delivery; the event goes out after that step's, before the next."""
     return WebhookEvent(
         type=PACKAGE_READY,
+        order_key=session_id,
+        order=sequence + 0.5,
         id=f"msg_{package_id}_ready",  # one ready event per package, whatever retries the broker does
         data={
             "session_id": session_id,
@@ -31,10 +39,15 @@ def package_ready(
     )
 
 
-def package_deleted(session_id: str, package_id: str, reason: str, receipt: str) -> WebhookEvent:
-    """The ciphertext is gone (acknowledged, expired or cancelled); ``receipt`` is the signed JWS."""
+def package_deleted(
+    session_id: str, package_id: str, reason: str, receipt: str, sequence: int = 0
+) -> WebhookEvent:
+    """The ciphertext is gone (acknowledged, expired or cancelled); ``receipt`` is the signed JWS.
+    ``sequence``: the session's event sequence of the step that ended it; the event goes out after that."""
     return WebhookEvent(
         type=PACKAGE_DELETED,
+        order_key=session_id,
+        order=sequence + 0.5,
         id=f"msg_{package_id}_deleted",
         data={"session_id": session_id, "package_id": package_id, "reason": reason, "receipt": receipt},
     )
@@ -56,4 +69,11 @@ def session_event(
     """
     data: dict[str, object] = {key: value for key, value in (extra or {}).items() if value is not None}
     data.update(session_id=session_id, sequence=sequence, state=state, counts=dict(counts or {}))
-    return WebhookEvent(type=event_type, id=f"msg_{session_id}_{sequence}", timestamp=at, data=data)
+    return WebhookEvent(
+        type=event_type,
+        id=f"msg_{session_id}_{sequence}",
+        timestamp=at,
+        data=data,
+        order_key=session_id,
+        order=float(sequence),
+    )

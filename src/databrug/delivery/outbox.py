@@ -12,6 +12,7 @@ per attempt.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -37,6 +38,28 @@ class PendingDelivery:
     attempts: int = 0
     last_status: int | None = None  # HTTP status of the last attempt; None: no answer (connection, timeout)
     leased_until: datetime | None = None
+    order_key: str | None = None
+    """Deliveries with the same key (a session id) go out one at a time, lowest ``order`` first: a later
+    one is not tried while an earlier one is pending (leased, retrying, or leased by a process that died)."""
+    order: float = 0.0
+    """The place within ``order_key``: the session's event sequence (package events sit just after the
+    step that made them, ``sequence + 0.5``), so processes enqueueing one session's events keep its order."""
+
+
+def heads(pending: Iterable[PendingDelivery]) -> set[str]:
+    """The ids that may be tried now: every delivery without an ``order_key``, and the lowest-ordered pending
+    one of each key (ties by id, as Redis orders equal scores)."""
+    first: dict[str, PendingDelivery] = {}
+    free: set[str] = set()
+    for delivery in pending:
+        key = delivery.order_key
+        if key is None:
+            free.add(delivery.event_id)
+            continue
+        seen = first.get(key)
+        if seen is None or (delivery.order, delivery.event_id) < (seen.order, seen.event_id):
+            first[key] = delivery
+    return free | {d.event_id for d in first.values()}
 
 
 @dataclass(frozen=True)
@@ -53,7 +76,8 @@ class Outbox(Protocol):
         ...
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:
-        """Deliveries due at ``now`` and not leased, each now leased until ``now + lease``."""
+        """Deliveries due at ``now`` and not leased, each now leased until ``now + lease``; of an
+        ``order_key`` only its first pending delivery (``heads``), so one session's events go in order."""
         ...
 
     async def reschedule(
@@ -87,11 +111,14 @@ class MemoryOutbox:
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:
         async with self._lock:
+            first = heads(self._pending.values())
             due = sorted(
                 (
                     d
                     for d in self._pending.values()
-                    if d.next_attempt_at <= now and (d.leased_until is None or d.leased_until <= now)
+                    if d.event_id in first
+                    and d.next_attempt_at <= now
+                    and (d.leased_until is None or d.leased_until <= now)
                 ),
                 key=lambda d: d.next_attempt_at,
             )[:limit]
@@ -132,6 +159,11 @@ class MemoryOutbox:
     async def get(self, event_id: str) -> PendingDelivery | FinishedDelivery | None:
         async with self._lock:
             return self._pending.get(event_id) or self._finished.get(event_id)
+
+    async def pending(self) -> list[PendingDelivery]:
+        """Every pending delivery, leased or not, in the order they fall due (for inspection)."""
+        async with self._lock:
+            return sorted(self._pending.values(), key=lambda d: d.next_attempt_at)
 
     async def pending_count(self) -> int:
         async with self._lock:

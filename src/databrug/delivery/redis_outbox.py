@@ -2,7 +2,10 @@
 
 Keys (``<prefix>outbox:``): ``d:<id>`` the pending delivery (JSON), ``due`` a sorted set of ids scored by the
 time they may next be tried (a claim moves the score to the lease's end, so a dead process's claim simply
-falls due again), ``done:<id>`` the outcome, kept a week so a repeated ``add`` stays refused.
+falls due again), ``done:<id>`` the outcome, kept a week so a repeated ``add`` stays refused,
+``s:<order key>`` a sorted set of one session's pending ids by their ``order``: only its first is in
+``due`` (or claimable), and finishing it puts the next one in, so a session's events go out in order
+whatever the leases and retries do.
 Bodies are event envelopes only (ids, states, counts): no personal data is stored here.
 """
 
@@ -22,27 +25,76 @@ from databrug.errors import StoreUnavailable
 
 DONE_TTL_SECONDS = 7 * 24 * 3600
 
-_ADD = """
+_HEAD = """
+local function head(order, bodies)
+  while true do
+    local first = redis.call('ZRANGE', order, 0, 0)[1]
+    if not first or redis.call('EXISTS', bodies .. first) == 1 then return first end
+    redis.call('ZREM', order, first)  -- its delivery expired: it holds no one up
+  end
+end
+"""
+
+# KEYS: d:<id>, due, done:<id>[, s:<order key>]. ARGV: json, next attempt score, id, ttl s, order, d: prefix
+_ADD = (
+    _HEAD
+    + """
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+if KEYS[4] then
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[3])
+  if redis.call('TTL', KEYS[4]) < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[4], ARGV[4]) end
+  if head(KEYS[4], ARGV[6]) ~= ARGV[3] then return 1 end  -- due once the ones before it are done
+end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
+)
 
-_CLAIM = """
+# KEYS: due. ARGV: now, lease end, limit, d: prefix, s: prefix
+_CLAIM = (
+    _HEAD
+    + """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
 for _, id in ipairs(ids) do
   local body = redis.call('GET', ARGV[4] .. id)
-  if body then
-    redis.call('ZADD', KEYS[1], ARGV[2], id)
-    table.insert(out, body)
-  else
+  if not body then
     redis.call('ZREM', KEYS[1], id)
+  else
+    local key = cjson.decode(body)['order_key']
+    if type(key) == 'string' and head(ARGV[5] .. key, ARGV[4]) ~= id then
+      redis.call('ZREM', KEYS[1], id)  -- an earlier one of its session came late; this one waits for it
+    else
+      redis.call('ZADD', KEYS[1], ARGV[2], id)
+      table.insert(out, body)
+    end
   end
 end
 return out
 """
+)
+
+# KEYS: d:<id>, due, done:<id>. ARGV: id, outcome record, done ttl s, now, d: prefix, s: prefix
+_FINISH = (
+    _HEAD
+    + """
+local body = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
+if body then
+  local key = cjson.decode(body)['order_key']
+  if type(key) == 'string' then
+    local order = ARGV[6] .. key
+    redis.call('ZREM', order, ARGV[1])
+    local following = head(order, ARGV[5])
+    if following then redis.call('ZADD', KEYS[2], 'NX', ARGV[4], following) end
+  end
+end
+return 1
+"""
+)
 
 
 def _encode(delivery: PendingDelivery) -> str:
@@ -70,6 +122,7 @@ class RedisOutbox:
         self._due = self._base + "due"
         self._add = client.register_script(_ADD)
         self._claim = client.register_script(_CLAIM)
+        self._finish = client.register_script(_FINISH)
 
     def _key(self, event_id: str) -> str:
         return f"{self._base}d:{event_id}"
@@ -77,13 +130,24 @@ class RedisOutbox:
     def _done(self, event_id: str) -> str:
         return f"{self._base}done:{event_id}"
 
+    def _order(self, order_key: str) -> str:
+        return f"{self._base}s:{order_key}"
+
     async def add(self, delivery: PendingDelivery) -> bool:
         ttl = max(60, int((delivery.deadline - delivery.next_attempt_at).total_seconds()) + 86400)
+        keys = [self._key(delivery.event_id), self._due, self._done(delivery.event_id)]
+        if delivery.order_key is not None:
+            keys.append(self._order(delivery.order_key))
+        args: list[str | float] = [
+            _encode(delivery),
+            delivery.next_attempt_at.timestamp(),
+            delivery.event_id,
+            ttl,
+            delivery.order,
+            self._base + "d:",
+        ]
         try:
-            added = await self._add(
-                keys=[self._key(delivery.event_id), self._due, self._done(delivery.event_id)],
-                args=[_encode(delivery), delivery.next_attempt_at.timestamp(), delivery.event_id, ttl],
-            )
+            added = await self._add(keys=keys, args=args)
         except RedisError as error:  # queued while answering a request: that request answers 503, not 500
             raise StoreUnavailable("the webhook outbox cannot be reached") from error
         return bool(added)
@@ -91,7 +155,8 @@ class RedisOutbox:
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[PendingDelivery]:
         leased_until = now + lease
         raw = await self._claim(
-            keys=[self._due], args=[now.timestamp(), leased_until.timestamp(), limit, self._base + "d:"]
+            keys=[self._due],
+            args=[now.timestamp(), leased_until.timestamp(), limit, self._base + "d:", self._base + "s:"],
         )
         return [replace(_decode(item), leased_until=leased_until) for item in raw]
 
@@ -115,11 +180,10 @@ class RedisOutbox:
 
     async def finish(self, event_id: str, outcome: Outcome, attempts: int, at: datetime) -> None:
         record = json.dumps({"outcome": outcome, "attempts": attempts, "finished_at": at.isoformat()})
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._key(event_id))
-            pipe.zrem(self._due, event_id)
-            pipe.set(self._done(event_id), record, ex=DONE_TTL_SECONDS)
-            await pipe.execute()
+        await self._finish(
+            keys=[self._key(event_id), self._due, self._done(event_id)],
+            args=[event_id, record, DONE_TTL_SECONDS, at.timestamp(), self._base + "d:", self._base + "s:"],
+        )
 
     async def get(self, event_id: str) -> PendingDelivery | FinishedDelivery | None:
         raw = await self._redis.get(self._key(event_id))

@@ -9,6 +9,10 @@ Body: ``{"type": ..., "timestamp": ISO-8601, "data": {...}}`` as canonical JSON.
 go out on every retry (the provider de-duplicates by ``webhook-id``); the timestamp header and signature are
 fresh per attempt.
 
+Order: the events of one session go out one at a time, in the session's event order (``order_key`` and
+``order``; see ``outbox.heads``): a later event waits while an earlier one is retried, and a lease that lapsed
+with a dead process brings back the earlier one first.
+
 Retries: exponential backoff with full jitter (a uniform delay in ``[0, min(cap, base * 2**(n-1))]`` after the
 n-th failed attempt), for the whole pick-up window: the last attempt is made at the window's end. Any 2xx
 ends it; anything else (another status, refused connection, timeout) is retried. Redirects are not followed.
@@ -91,6 +95,10 @@ class WebhookEvent:
     data: Mapping[str, Any]
     id: str = field(default_factory=new_event_id)
     timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
+    order_key: str | None = None
+    """The session the event belongs to: its events are delivered one at a time, in ``order``."""
+    order: float = 0.0
+    """The event's place in its session (``PendingDelivery.order``); not part of the body."""
 
     def body(self) -> bytes:
         return canonical_json(
@@ -156,6 +164,8 @@ class WebhookSender:
                 body=event.body(),
                 deadline=deadline,
                 next_attempt_at=now,
+                order_key=event.order_key,
+                order=event.order,
             )
         )
 
@@ -221,11 +231,16 @@ class WebhookSender:
         return sum(1 for result in results if result is True)
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
-        """Loop ``run_due`` until ``stop`` is set."""
+        """Loop ``run_due`` until ``stop`` is set; a round that delivered something is followed at once by
+        the next (a session's next event becomes due only when the one before it is delivered)."""
         while not stop.is_set():
+            delivered = 0
             try:
-                await self.run_due()
+                delivered = await self.run_due()
             except Exception:  # the loop must outlive a store hiccup; the lease brings claims back
                 _log.exception("webhook outbox round failed")
+            if delivered:
+                await asyncio.sleep(0)
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_interval)

@@ -36,6 +36,18 @@ class SourceProgress(_Model):
     """How many records the parser returned (a count, never the records)."""
     error_code: str | None = None
     attempts: int = Field(default=0, ge=0)
+    fetching_until: datetime | None = None
+    """While ``fetching``: the fetch's lease. The process fetching ends its fetch (done or failed) before it;
+    past it the fetch is taken as cut off (its process died) and the source is released as failed with
+    ``source_interrupted``, to be fetched again (``SessionService.release_stale_fetches``)."""
+
+    def stale(self, now: datetime) -> bool:
+        """A fetch whose process did not end it within its lease."""
+        return (
+            self.status is SourceStatus.FETCHING
+            and self.fetching_until is not None
+            and self.fetching_until <= now
+        )
 
 
 class SubjectProgress(_Model):
@@ -138,3 +150,13 @@ class SessionRecord(_Model):
                 records += progress.records
         totals["records"] = records
         return totals
+
+    def fetch_lease_ends(self) -> datetime | None:
+        """The earliest lease of a source being fetched, if any (the expiry index lists the session then)."""
+        leases = [
+            progress.fetching_until
+            for subject in self.subjects.values()
+            for progress in subject.sources.values()
+            if progress.status is SourceStatus.FETCHING and progress.fetching_until is not None
+        ]
+        return min(leases, default=None)

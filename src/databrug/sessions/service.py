@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -103,6 +104,13 @@ def package_blob(package_sha256: str) -> str:
     return f"{PACKAGE_BLOB}/{package_sha256[:32]}"
 
 
+FETCH_LEASE_MARGIN_SECONDS = 5.0
+"""Past the fetch bound, room for the fetch's last writes (its sealed data, then its status) before its lease
+ends: a live fetch always records its own end; only a dead one's is recorded for it."""
+SOURCE_INTERRUPTED = "source_interrupted"
+"""The code of a source whose fetch was cut off (its broker process died mid-fetch): fetch it again."""
+
+
 @dataclass(frozen=True)
 class SessionSettings:
     lifetime_seconds: int = 3 * 24 * 3600
@@ -118,6 +126,15 @@ class SessionSettings:
     event_history: int = 200
     store_grace_seconds: int = 600
     """The store's own TTL runs this much past the deadline, so ``expire_due`` can record the expiry."""
+    fetch_bound_seconds: float = 75.0
+    """The longest one source's fetch may take in the process doing it (``broker.collect`` cuts it off
+    there): its documents (``source_deadline_seconds`` each, at once), the BRP read that binds them (another),
+    parsing. The lease of a fetch (``SourceProgress.fetching_until``) ends ``FETCH_LEASE_MARGIN_SECONDS``
+    later: a fetch still "fetching" then was cut off by a crash, and the next expiry sweep releases it."""
+
+    @property
+    def fetch_lease_seconds(self) -> float:
+        return self.fetch_bound_seconds + FETCH_LEASE_MARGIN_SECONDS
 
 
 @dataclass(frozen=True)
@@ -151,9 +168,11 @@ class SessionService:
         self.settings = settings or SessionSettings()
         self.on_event = on_event
         """Called with every event this process emits (e.g. to queue the provider's webhook), once."""
-        self.pairing = Pairing(self, pairing_secret or secrets.token_bytes(32))
+        secret = pairing_secret or secrets.token_bytes(32)
+        self.pairing = Pairing(self, secret)
         """QR pairing, short codes and phone-only start. Every process must share ``pairing_secret`` (the
         broker secret) for a short code shown by one to be resolved by another."""
+        self._rate_secret = hmac.new(secret, b"databrug rate-limit keys", hashlib.sha256).digest()
 
     # -- creation and the provider's face
 
@@ -311,6 +330,7 @@ class SessionService:
             progress.status = SourceStatus.FETCHING
             progress.attempts += 1
             progress.error_code = None
+            progress.fetching_until = now + timedelta(seconds=self.settings.fetch_lease_seconds)
             return rec
 
         return await self._update(
@@ -326,6 +346,7 @@ class SessionService:
         def complete(rec: SessionRecord, now: datetime) -> SessionRecord:
             progress = self._collecting(rec, role, source)
             progress.status, progress.records, progress.error_code = SourceStatus.DONE, records, None
+            progress.fetching_until = None
             return rec
 
         return await self._update(
@@ -342,6 +363,7 @@ class SessionService:
         def fail(rec: SessionRecord, now: datetime) -> SessionRecord:
             progress = self._collecting(rec, role, source)
             progress.status, progress.records, progress.error_code = SourceStatus.FAILED, 0, code
+            progress.fetching_until = None
             return rec
 
         return await self._update(
@@ -352,6 +374,7 @@ class SessionService:
         def skip(rec: SessionRecord, now: datetime) -> SessionRecord:
             progress = self._collecting(rec, role, source)
             progress.status, progress.records, progress.error_code = SourceStatus.SKIPPED, 0, None
+            progress.fetching_until = None
             return rec
 
         return await self._update(app.session_id, skip, EventType.SOURCE_SKIPPED, subject=role, source=source)
@@ -362,7 +385,7 @@ class SessionService:
         def partner_next(rec: SessionRecord, now: datetime) -> SessionRecord:
             if rec.partner_mode == "off":
                 raise PartnerNotAllowed()
-            self._no_fetching(rec, "applicant")
+            self._no_fetching(rec, "applicant", now)
             rec.state = transition(rec.state, S.PARTNER_PENDING)
             rec.progress("partner")
             return rec
@@ -410,7 +433,7 @@ class SessionService:
             # from the partner step only with a reason (``partner_absent``), never silently
             if rec.state is S.PARTNER_PENDING or (rec.state is S.COLLECTING and rec.partner_expected):
                 raise PartnerRequired()
-            self._no_fetching(rec, "partner" if rec.state is S.PARTNER_COLLECTING else "applicant")
+            self._no_fetching(rec, "partner" if rec.state is S.PARTNER_COLLECTING else "applicant", now)
             rec.state = transition(rec.state, S.REVIEW)
             return rec
 
@@ -504,7 +527,10 @@ class SessionService:
             if record is None:
                 await self.store.delete(session_id)  # its keys died with the TTL; clear the stale index entry
                 continue
-            if is_final(record.state) or record.expires_at > now:
+            if is_final(record.state):
+                continue
+            if record.expires_at > now:
+                await self.release_stale_fetches(session_id, record, now)
                 continue
             try:
                 await self._end(session_id, S.EXPIRED, EventType.EXPIRED, None)
@@ -512,6 +538,50 @@ class SessionService:
                 continue  # finished or deleted meanwhile
             expired.append(session_id)
         return expired
+
+    async def release_stale_fetches(
+        self, session_id: str, record: SessionRecord, now: datetime | None = None
+    ) -> int:
+        """Every source still "fetching" past its lease (its process died mid-fetch) becomes failed with
+        ``source_interrupted``, one ``source.failed`` event each, so the page offers to fetch it again. Its
+        data were never recorded as done: a fetch stores its sealed data before it marks the source done.
+        Returns how many were released. Run by the expiry sweep, which the lease puts in the expiry index."""
+        now = now or self.clock.now()
+        stale = [
+            (role, source)
+            for role, subject in record.subjects.items()
+            for source, progress in subject.sources.items()
+            if progress.stale(now)
+        ]
+        released = 0
+        for role, source in stale:
+
+            def release(
+                rec: SessionRecord, _at: datetime, role: Role = role, source: SourceName = source
+            ) -> tuple[SessionRecord, bool]:
+                progress = rec.subjects.get(role, SubjectProgress()).sources.get(source)
+                if progress is None or not progress.stale(now):
+                    return rec, False  # it ended (or started again) meanwhile
+                progress.status, progress.records = SourceStatus.FAILED, 0
+                progress.error_code, progress.fetching_until = SOURCE_INTERRUPTED, None
+                return rec, True
+
+            try:
+                _, changed = await self._change(
+                    session_id,
+                    release,
+                    lambda rec, changed: EventType.SOURCE_FAILED if changed else None,
+                    subject=role,
+                    source=source,
+                    code=SOURCE_INTERRUPTED,
+                    activity=False,
+                )
+            except SessionError:
+                return released  # ended or gone meanwhile
+            released += int(changed)
+        if released:
+            log.info("stale fetches released session=%s count=%d", session_id, released)
+        return released
 
     # -- events and limits
 
@@ -529,8 +599,13 @@ class SessionService:
     async def check_rate(self, key: str, limit: int, window_seconds: int) -> None:
         """Raise ``rate_limited`` after ``limit`` hits on ``key`` within the window.
 
-        Keys are built from ids and addresses, never from personal values."""
-        if await self.store.incr_rate(key, window_seconds) > limit:
+        Keys are built from ids and addresses, never from personal values. The store sees the key's kind
+        (before the first ``:``) and a keyed hash of the whole key: a client address is not written to
+        the store, nor to its disk (Redis's append-only file). The processes share the secret, so the
+        count."""
+        kind = key.split(":", 1)[0]
+        digest = hmac.new(self._rate_secret, key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        if await self.store.incr_rate(f"{kind}:{digest}", window_seconds) > limit:
             raise RateLimited(window_seconds)
 
     # -- internals
@@ -579,6 +654,7 @@ class SessionService:
         code: str | None = None,
         check_alive: bool = True,
         steps: Callable[[Decision], Sequence[_Step]] | None = None,
+        activity: bool = True,
     ) -> tuple[SessionRecord, Decision]:
         """One compare-and-set update (deadline, activity and event seq kept right) with its event.
 
@@ -587,6 +663,8 @@ class SessionService:
         ``event`` may be a function of both, for steps whose outcome is known only in the update.
         ``check_alive=False`` is for the endings themselves (the transition table still applies). ``steps``
         (with ``event=None``): an update that makes several steps, one event each (``deliver``).
+        ``activity=False``: a change the broker makes on its own (releasing a dead fetch), which does not
+        move the idle deadline.
         """
         now = self.clock.now()
         decisions: list[Decision] = []  # one per attempt; the store keeps the last one's record
@@ -597,7 +675,9 @@ class SessionService:
             if check_alive:
                 self._check_alive(rec, now)
             rec, decided = mutate(rec, now)
-            rec.updated_at = rec.last_activity_at = now
+            rec.updated_at = now
+            if activity:
+                rec.last_activity_at = now
             rec.expires_at = self._deadline(rec)
             kind = event(rec, decided) if callable(event) else event
             if kind is not None:
@@ -757,9 +837,17 @@ class SessionService:
         rec.state = transition(rec.state, S.COLLECTING if role == "applicant" else S.PARTNER_COLLECTING)
         return self._subject(rec, role).sources.setdefault(source, SourceProgress())
 
-    def _no_fetching(self, rec: SessionRecord, role: Role) -> None:
+    def _no_fetching(self, rec: SessionRecord, role: Role, now: datetime) -> None:
+        """Refuse to go on while a source is being fetched; one whose fetch was cut off (past its lease) is
+        released as failed on the spot (``source_interrupted``) rather than holding the citizen up."""
         subject = rec.subjects.get(role)
-        if subject and any(p.status is SourceStatus.FETCHING for p in subject.sources.values()):
+        if subject is None:
+            return
+        for progress in subject.sources.values():
+            if progress.stale(now):
+                progress.status, progress.records = SourceStatus.FAILED, 0
+                progress.error_code, progress.fetching_until = SOURCE_INTERRUPTED, None
+        if any(p.status is SourceStatus.FETCHING for p in subject.sources.values()):
             raise SourcesPending()
 
     @staticmethod

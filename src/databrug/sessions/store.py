@@ -128,7 +128,8 @@ class SessionStore(Protocol):
         ...
 
     async def due(self, until: datetime, limit: int = 100) -> list[SessionId]:
-        """Sessions whose ``expires_at`` is at or before ``until`` (final states are not listed)."""
+        """Sessions whose ``expiry_score`` (deadline, or an earlier fetch lease) is at or before ``until``
+        (final states are not listed)."""
         ...
 
     async def add_sample(self, series: str, sample: str, *, keep: int, ttl_seconds: float) -> None:
@@ -179,5 +180,10 @@ def check_history(events: Sequence[SessionEvent], history: int) -> None:
 
 
 def expiry_score(record: SessionRecord) -> float | None:
-    """Where a record sits in the expiry index; ``None`` once final (nothing left to expire)."""
-    return None if is_final(record.state) else record.expires_at.timestamp()
+    """Where a record sits in the expiry index: its deadline, or a fetch's lease if that ends first (so the
+    expiry sweep finds a fetch cut off by a crash); ``None`` once final (nothing left to expire)."""
+    if is_final(record.state):
+        return None
+    lease = record.fetch_lease_ends()
+    deadline = record.expires_at if lease is None else min(lease, record.expires_at)
+    return deadline.timestamp()

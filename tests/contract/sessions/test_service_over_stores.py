@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from tests.support.subjects import SUBJECT
 
 from databrug.sessions.clock import ManualClock
+from databrug.sessions.errors import RateLimited, SourcesPending
 from databrug.sessions.events import EventType, SessionEvent
+from databrug.sessions.model import SourceStatus
 from databrug.sessions.sealing import new_session_key
 from databrug.sessions.service import SessionService
 from databrug.sessions.state import SessionState
@@ -131,3 +134,81 @@ async def test_a_store_dump_holds_no_token_in_clear(stores: Stores) -> None:
         assert live.hash.encode() in dumped
     for spent in (qr, fresh_qr, grant.app_token):  # replaced or used: not even their hashes stay
         assert spent.hash.encode() not in dumped
+
+
+async def test_a_fetch_cut_off_by_a_crash_is_released_by_the_other_process(stores: Stores) -> None:
+    # Process A starts fetching and dies (it never records the end); B's expiry sweep releases the source
+    # once the fetch's lease ends, and the citizen fetches it again through B.
+    clock = ManualClock()
+    crashed, survivor = SessionService(stores.a, clock), SessionService(stores.b, clock)
+    lease = survivor.settings.fetch_lease_seconds
+    _, page = await crashed.create_session("p", "r", ["uwv", "mijnoverheid"])
+    app = await crashed.app_session(await crashed.pairing.start_on_phone(page))
+    await crashed.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
+    started = await crashed.source_started(app, "applicant", "uwv")
+
+    clock.advance(lease - 1)  # within the lease: a live fetch is left alone
+    assert await survivor.expire_due() == []
+    record = await survivor.store.get(app.session_id)
+    assert record is not None
+    assert record.subjects["applicant"].sources["uwv"].status is SourceStatus.FETCHING
+
+    clock.advance(1)
+    async with survivor.watch(app.session_id, after_seq=record.event_seq) as watch:
+        assert await survivor.expire_due() == []  # released, not expired
+        event = await next_event(watch)
+    assert (event.type, event.source, event.code) == (EventType.SOURCE_FAILED, "uwv", "source_interrupted")
+    record = await survivor.store.get(app.session_id)
+    assert record is not None
+    assert record.state is SessionState.COLLECTING
+    progress = record.subjects["applicant"].sources["uwv"]
+    assert (progress.status, progress.error_code, progress.records) == (
+        SourceStatus.FAILED,
+        "source_interrupted",
+        0,
+    )
+    assert progress.fetching_until is None
+    assert record.counts()["done"] == 0  # nothing half-done recorded as done
+    assert record.expires_at == started.expires_at  # the broker's own step moves no idle deadline
+
+    again = app  # the app's capability holds in any process
+    await survivor.source_started(again, "applicant", "uwv")
+    done = await survivor.source_completed(again, "applicant", "uwv", 3)
+    assert done.subjects["applicant"].sources["uwv"].status is SourceStatus.DONE
+    clock.advance(lease + 1)
+    assert await survivor.expire_due() == []  # nothing left to release: the index holds the deadline again
+    after = await survivor.store.get(app.session_id)
+    assert after is not None
+    assert after.version == done.version
+
+
+async def test_going_on_past_a_dead_fetch_releases_it_instead_of_busy(stores: Stores) -> None:
+    clock = ManualClock()
+    service = SessionService(stores.a, clock)
+    _, page = await service.create_session("p", "r", ["uwv", "mijnoverheid"])
+    app = await service.app_session(await service.pairing.start_on_phone(page))
+    await service.mark_authenticated(app, "applicant", "midden", SUBJECT["applicant"])
+    await service.source_started(app, "applicant", "mijnoverheid")
+    await service.source_completed(app, "applicant", "mijnoverheid", 2)
+    await service.source_started(app, "applicant", "uwv")
+    with pytest.raises(SourcesPending):  # a live fetch still holds the citizen up
+        await service.to_review(app)
+    clock.advance(service.settings.fetch_lease_seconds)
+    record = await service.to_review(app)
+    assert record.state is SessionState.REVIEW
+    assert record.subjects["applicant"].sources["uwv"].error_code == "source_interrupted"
+
+
+async def test_rate_limit_keys_hold_no_client_address(stores: Stores) -> None:
+    # Two processes with the broker secret share the count; the store (and Redis's disk) sees no address.
+    one = SessionService(stores.a, pairing_secret=b"s" * 32)
+    two = SessionService(stores.b, pairing_secret=b"s" * 32)
+    address = "203.0.113.77"
+    for service in (one, two, one):
+        await service.check_rate(f"pair:{address}", 3, 60)
+    with pytest.raises(RateLimited):
+        await two.check_rate(f"pair:{address}", 3, 60)
+    await one.check_rate("pair:203.0.113.78", 3, 60)  # another address has its own count
+    dump = await stores.dump()
+    assert address.encode() not in dump
+    assert b"203.0.113" not in dump

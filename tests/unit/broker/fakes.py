@@ -7,7 +7,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -99,8 +99,7 @@ class World:
     clock: ManualClock
 
     async def events(self) -> list[str]:
-        due = await self.outbox.claim_due(datetime.now(UTC) + timedelta(days=30), 1000, timedelta(seconds=1))
-        return [json.loads(delivery.body)["type"] for delivery in due]
+        return [json.loads(delivery.body)["type"] for delivery in await self.outbox.pending()]
 
 
 def build_world(household: str) -> World:
