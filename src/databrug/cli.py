@@ -102,6 +102,7 @@ def edge_limits(settings: Settings) -> EdgeLimits:
         head_seconds=settings.request_head_seconds,
         body_seconds=settings.request_body_seconds,
         keep_alive_seconds=settings.keep_alive_seconds,
+        drain_seconds=settings.drain_seconds,
         trusted_proxies=settings.trusted_proxy_networks(),
     )
 
@@ -120,9 +121,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.port is not None:
         settings = settings.model_copy(update={"broker_port": args.port})
     configure_logging()
-    app = create_app(build_broker(settings))
+    broker = build_broker(settings)
+    app = create_app(broker)
     print(f"Databrug broker on {settings.broker_url()} (store: {settings.session_store})", flush=True)
-    serve(server_config(app, settings.host, settings.broker_port, limits=edge_limits(settings)))
+    limits = edge_limits(settings)
+    serve(server_config(app, settings.host, settings.broker_port, limits=limits), on_drain=broker.drain)
     return 0
 
 
