@@ -23,9 +23,10 @@ exception texts can carry request data (``WithoutTraceback``).
 
 On SIGTERM (or Ctrl-C) ``DrainingServer`` drains: it calls ``on_drain`` first (the broker then answers
 ``/ready`` with 503 and ends every open event stream with a reconnect instruction, ``databrug.broker``'s
-``drain``), stops accepting connections, closes idle keep-alive connections, gives requests in flight
-``drain_seconds`` to finish, stops the background work (the lifespan's end) and exits 0 (docs/deployment.md,
-"Restarts and drain").
+``drain``), stops accepting connections, lets idle keep-alive connections be closed by their clients or the
+keep-alive timer (``BoundedHttpToolsProtocol.shutdown``), gives requests in flight ``drain_seconds`` to
+finish, stops the background work (the lifespan's end) and exits 0 (docs/deployment.md, "Restarts and
+drain").
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._refusal: tuple[int, str] | None = None
+        self._draining = False
 
     # -- connection
 
@@ -147,6 +149,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._in_body = True
         super().on_headers_complete()
+        if self._draining and self.cycle is not None:
+            self.cycle.keep_alive = False  # answered with "Connection: close", then closed
 
     def on_message_complete(self) -> None:
         self._in_body = False
@@ -163,6 +167,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         if body_unread:
             self.transport.close()
+
+    def shutdown(self) -> None:
+        """The server drains. uvicorn closes an idle keep-alive connection at once, which races a request the
+        balancer may be writing on it at that moment: nginx sends a GET that fails so to another broker, but
+        not a POST it has written. Here the client closes an idle connection itself (nginx within its
+        ``keepalive_timeout``, shorter than ours) or our keep-alive timer does, as at any other time; a
+        request that arrives meanwhile is served and answered with ``Connection: close``. A request in
+        flight is finished, then its connection closed (uvicorn's own)."""
+        self._draining = True
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False
 
     # -- deadlines and refusals
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from tests.support.broker_processes import broker_process, free_port
 from tests.support.provider_api import access_token
 
@@ -115,3 +116,46 @@ def test_sigterm_with_nothing_in_flight_exits_0_at_once(tmp_path: Path) -> None:
         exited = time.monotonic() - signalled
     assert returncode == 0  # not "killed by SIGTERM" (-15): uvicorn raises the signal again after draining
     assert exited < 2.5
+
+
+def _answer(connection: socket.socket) -> bytes:
+    """One whole answer with a Content-Length body (the head is lower-cased for matching)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        assert chunk, "the broker closed the connection instead of answering"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(
+        next(
+            line.split(b":")[1] for line in head.lower().split(b"\r\n") if line.startswith(b"content-length")
+        )
+    )
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head.lower()
+
+
+def test_an_idle_keep_alive_connection_is_not_cut_under_a_request_being_sent(tmp_path: Path) -> None:
+    """A balancer may be writing its next request on an idle connection as the drain begins: the broker does
+    not close it under that request (nginx would not send a POST elsewhere), it answers it, with
+    ``Connection: close``, and closes after."""
+    port = free_port()
+    with broker_process(_env(tmp_path, port), port, tmp_path / "broker.log") as process:
+        idle = socket.create_connection(("127.0.0.1", port), timeout=10)
+        idle.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"connection: close" not in _answer(idle)  # kept alive
+
+        process.send_signal(signal.SIGTERM)
+        time.sleep(1.0)  # the drain has begun: the listener is closed
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        assert process.poll() is None  # still there for the idle connection (its keep-alive is 5 s)
+        idle.sendall(b"POST /api/v1/token HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        head = _answer(idle)
+        assert head.startswith(b"http/1.1 4")  # answered (no credentials), not dropped
+        assert b"connection: close" in head
+        assert idle.recv(1) == b""  # then closed
+        idle.close()
+        returncode = process.wait(timeout=DRAIN_SECONDS + 10)
+    assert returncode == 0
