@@ -66,7 +66,7 @@ class EdgeLimits:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks of the balancers in front: only a connection from one of them has its
     ``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed. None (the default): the TCP peer is the client."""
-    drain_seconds: float = 10.0
+    drain_seconds: int = 10
     """On SIGTERM, requests in flight have this long to finish before they are cancelled."""
 
 
@@ -303,7 +303,7 @@ def server_config(
         timeout_keep_alive=limits.keep_alive_seconds,
         proxy_headers=bool(limits.trusted_proxies),
         forwarded_allow_ips=list(limits.trusted_proxies),
-        timeout_graceful_shutdown=max(1, round(limits.drain_seconds)),
+        timeout_graceful_shutdown=limits.drain_seconds,
         workers=1,
     )
     config.edge_limits = limits

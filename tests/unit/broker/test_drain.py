@@ -1,14 +1,21 @@
 """``Broker.drain``: every open watch ends (its stream tells the client to reconnect, after the events it had
-already), a watch opened later ends at once, and readiness answers 503 from then on."""
+already), a watch opened later ends at once, and readiness answers 503 from then on. The bound on requests in
+flight (``DATABRUG_DRAIN_SECONDS``) is checked and reaches uvicorn."""
 
 from __future__ import annotations
 
 import asyncio
 
 import httpx
+import pytest
+from pydantic import ValidationError
+from starlette.applications import Starlette
 from tests.unit.broker.fakes import World
 
+from databrug.cli import edge_limits
+from databrug.config import Settings
 from databrug.web.app import create_app
+from databrug.web.server import EdgeLimits, server_config
 from databrug.web.sse import RECONNECT, RECONNECT_EVENT, event_stream
 
 
@@ -64,3 +71,20 @@ async def test_readiness_answers_503_once_draining(world: World) -> None:
         assert answer.json() == {"status": "draining"}
         assert answer.headers["cache-control"] == "no-store"
         assert (await http.get("/health")).status_code == 200  # liveness: it still serves
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "301", "1e9", "ten", "2.5"])
+def test_the_drain_bound_is_a_bounded_whole_number_of_seconds(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABRUG_DRAIN_SECONDS", value)
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_the_drain_bound_reaches_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABRUG_DRAIN_SECONDS", "4")
+    limits = edge_limits(Settings())
+    assert limits.drain_seconds == 4
+    assert server_config(Starlette(), "127.0.0.1", 0, limits=limits).timeout_graceful_shutdown == 4
+    assert Settings.model_fields["drain_seconds"].default == EdgeLimits().drain_seconds == 10
