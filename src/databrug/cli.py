@@ -102,6 +102,7 @@ def edge_limits(settings: Settings) -> EdgeLimits:
         head_seconds=settings.request_head_seconds,
         body_seconds=settings.request_body_seconds,
         keep_alive_seconds=settings.keep_alive_seconds,
+        drain_seconds=settings.drain_seconds,
         trusted_proxies=settings.trusted_proxy_networks(),
     )
 
@@ -121,9 +122,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"broker_port": args.port})
     configure_logging()
     configure_tracing(settings)
-    app = create_app(build_broker(settings))
+    broker = build_broker(settings)
+    app = create_app(broker)
     print(f"Databrug broker on {settings.broker_url()} (store: {settings.session_store})", flush=True)
-    serve(server_config(app, settings.host, settings.broker_port, limits=edge_limits(settings)))
+    limits = edge_limits(settings)
+    serve(server_config(app, settings.host, settings.broker_port, limits=limits), on_drain=broker.drain)
     return 0
 
 

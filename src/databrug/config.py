@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     """A request's body must have arrived this long after its head (a trickling upload is cut off)."""
     keep_alive_seconds: int = Field(default=5, gt=0, le=120)
     """An idle connection between requests is closed after this."""
+    drain_seconds: int = Field(default=10, ge=1, le=300)
+    """On SIGTERM, requests in flight have this long to finish before the process exits; event streams are
+    ended at once with a reconnect instruction (docs/deployment.md, "Restarts and drain")."""
 
     provider_database_url: str = "sqlite:///var/provider.sqlite3"
     mail_port: int = 8725

@@ -95,6 +95,18 @@ class Stack:
         later = datetime.now(UTC) + timedelta(days=30)
         self._broker.call(self.broker.sessions.expire_due(now=later))
 
+    def set_draining(self, draining: bool) -> None:
+        """As if the broker began to stop (``Broker.drain``: its event streams end with a reconnect), or, with
+        False, as if the reconnect had reached another broker that is up."""
+
+        async def switch() -> None:
+            if draining:
+                self.broker.drain()
+            else:
+                self.broker.draining = False
+
+        self._broker.call(switch())
+
     @property
     def sandbox_url(self) -> str:
         return self.sandbox.base_url

@@ -211,6 +211,7 @@ class ScaleOut:
     redis_fsync: str = REDIS_FSYNC
     """Redis keeps an append-only file (the recipe's persistence), fsynced per write (``always``) or per
     second (``everysec``); see docs/deployment.md, "Redis persistence"."""
+    _broker_settings: dict[str, str] = field(default_factory=dict)
     redis_url: str = ""
     provider_url: str = ""
     mail_url: str = ""
@@ -241,8 +242,9 @@ class ScaleOut:
         command: list[str],
         env: dict[str, str] | None = None,
         stop_signal: int = signal.SIGTERM,
+        append: bool = False,
     ) -> subprocess.Popen[bytes]:
-        log = (self.directory / f"{name}.log").open("wb")
+        log = (self.directory / f"{name}.log").open("ab" if append else "wb")
         self._stack.callback(log.close)
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
@@ -323,6 +325,7 @@ class ScaleOut:
             "DATABRUG_TRUSTED_PROXIES": BALANCER_ADDRESS,
             **self.broker_env,
         }
+        self._broker_settings = env
         _wait_http(f"http://127.0.0.1:{sandbox_port}/healthz", sandbox, "the sandbox")
         started = [
             self._spawn(f"broker-{i}", [_program("databrug"), "serve", "--port", str(port)], env)
@@ -334,6 +337,22 @@ class ScaleOut:
         if self.provider:
             _wait_http(f"{self.mail_url}/healthz", self._processes["mail"], "the mail catcher")
             _wait_http(f"{self.provider_url}/health", self._processes["provider"], "the demo provider")
+
+    def stop_broker(self, index: int, timeout: float = 60.0) -> tuple[int, float]:
+        """SIGTERM broker ``index`` (it drains, docs/deployment.md) and wait for it to exit: its exit status
+        and the seconds from the signal to the exit."""
+        process = self._processes[f"broker-{index}"]
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        returncode = process.wait(timeout=timeout)
+        return returncode, time.monotonic() - signalled
+
+    def start_broker(self, index: int) -> None:
+        """Start broker ``index`` again on its port (its log goes on in the same file); wait until ready."""
+        port = self.broker_ports[index]
+        command = [_program("databrug"), "serve", "--port", str(port)]
+        process = self._spawn(f"broker-{index}", command, self._broker_settings, append=True)
+        _wait_http(f"http://127.0.0.1:{port}/ready", process, f"broker {index}")
 
     def _start_redis(self) -> None:
         port = free_port()

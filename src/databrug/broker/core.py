@@ -99,6 +99,9 @@ class Broker:
     _health: SourceHealth = field(init=False, repr=False)
     _handover: Handover = field(init=False, repr=False)
     _recently_verified: RecentlyVerified = field(default_factory=RecentlyVerified, repr=False)
+    draining: bool = field(default=False, init=False)
+    """Set by ``drain``: the process is stopping (readiness answers 503)."""
+    _watches: set[SessionWatch] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.vault = Vault(self.sessions)
@@ -330,8 +333,22 @@ class Broker:
 
     @asynccontextmanager
     async def watch(self, session_id: str, after_seq: int = 0) -> AsyncIterator[SessionWatch]:
+        """Events after ``after_seq``; ended early by ``drain`` (the watcher resumes elsewhere by seq)."""
         async with self.sessions.watch(session_id, after_seq) as watch:
-            yield watch
+            self._watches.add(watch)
+            if self.draining:
+                watch.end()
+            try:
+                yield watch
+            finally:
+                self._watches.discard(watch)
+
+    def drain(self) -> None:
+        """The process is about to stop: end every watch (each stream then tells its client to reconnect,
+        which the balancer sends to another process) and answer readiness with 503 from now on."""
+        self.draining = True
+        for watch in tuple(self._watches):
+            watch.end()
 
     async def events_after(self, session_id: str, after_seq: int) -> list[SessionEvent]:
         return await self.sessions.events_after(session_id, after_seq)

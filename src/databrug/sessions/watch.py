@@ -49,6 +49,10 @@ class SessionWatch:
             self.last_seq = event.seq
             return event
 
+    def end(self) -> None:
+        """End the live stream: the history already read is still returned, then ``StopAsyncIteration``."""
+        self._live.end()
+
     def __aiter__(self) -> AsyncIterator[SessionEvent]:
         return self
 

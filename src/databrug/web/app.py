@@ -208,9 +208,12 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     @app.get("/ready", include_in_schema=False)
     async def ready(request: Request) -> Response:
         """Readiness: 503 while the session store does not answer a ping in time (the broker cannot serve a
-        request without it); a balancer sends traffic elsewhere until it does."""
-        reachable = await broker.store_reachable(broker.settings.readiness_timeout_seconds)
+        request without it); a balancer sends traffic elsewhere until it does. 503 too once the process drains
+        for a stop (``Broker.drain``)."""
         headers = {"Cache-Control": "no-store"}
+        if broker.draining:
+            return JSONResponse({"status": "draining"}, status_code=503, headers=headers)
+        reachable = await broker.store_reachable(broker.settings.readiness_timeout_seconds)
         if reachable:
             return JSONResponse({"status": "ready"}, headers=headers)
         error = {

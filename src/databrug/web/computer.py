@@ -229,7 +229,7 @@ async def page_events(
     record = await _record(broker, token, request)
     start = last_event_id(last_event, request.query_params.get("after"))
     return StreamingResponse(
-        event_stream(broker, record.session_id, start),
+        event_stream(broker, record.session_id, start, announce_reconnect=True),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

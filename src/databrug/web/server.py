@@ -20,6 +20,13 @@ that is not itself a trusted proxy: uvicorn's ``ProxyHeadersMiddleware`` reads t
 what a client writes into the header itself, left of what its proxies add, is never taken. The refusals are
 JSON in the error catalogue's shape. uvicorn's log lines keep their message but never a traceback: frames and
 exception texts can carry request data (``WithoutTraceback``).
+
+On SIGTERM (or Ctrl-C) ``DrainingServer`` drains: it calls ``on_drain`` first (the broker then answers
+``/ready`` with 503 and ends every open event stream with a reconnect instruction, ``databrug.broker``'s
+``drain``), stops accepting connections, lets idle keep-alive connections be closed by their clients or the
+keep-alive timer (``BoundedHttpToolsProtocol.shutdown``), gives requests in flight ``drain_seconds`` to
+finish, stops the background work (the lifespan's end) and exits 0 (docs/deployment.md, "Restarts and
+drain").
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ import contextlib
 import copy
 import json
 import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -55,6 +66,8 @@ class EdgeLimits:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks of the balancers in front: only a connection from one of them has its
     ``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed. None (the default): the TCP peer is the client."""
+    drain_seconds: int = 10
+    """On SIGTERM, requests in flight have this long to finish before they are cancelled."""
 
 
 class _Refused(Exception):
@@ -77,6 +90,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._refusal: tuple[int, str] | None = None
+        self._draining = False
 
     # -- connection
 
@@ -135,6 +149,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._in_body = True
         super().on_headers_complete()
+        if self._draining and self.cycle is not None:
+            self.cycle.keep_alive = False  # answered with "Connection: close", then closed
 
     def on_message_complete(self) -> None:
         self._in_body = False
@@ -151,6 +167,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         if body_unread:
             self.transport.close()
+
+    def shutdown(self) -> None:
+        """The server drains. uvicorn closes an idle keep-alive connection at once, which races a request the
+        balancer may be writing on it at that moment: nginx sends a GET that fails so to another broker, but
+        not a POST it has written. Here the client closes an idle connection itself (nginx within its
+        ``keepalive_timeout``, shorter than ours) or our keep-alive timer does, as at any other time; a
+        request that arrives meanwhile is served and answered with ``Connection: close``. A request in
+        flight is finished, then its connection closed (uvicorn's own)."""
+        self._draining = True
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False
 
     # -- deadlines and refusals
 
@@ -276,16 +303,50 @@ def server_config(
         timeout_keep_alive=limits.keep_alive_seconds,
         proxy_headers=bool(limits.trusted_proxies),
         forwarded_allow_ips=list(limits.trusted_proxies),
+        timeout_graceful_shutdown=limits.drain_seconds,
         workers=1,
     )
     config.edge_limits = limits
     return config
 
 
-def serve(config: uvicorn.Config) -> None:
-    """Run the server in the foreground until stopped, as ``uvicorn.run`` does."""
-    server = uvicorn.Server(config)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server that calls ``on_drain`` before its own graceful shutdown begins.
+
+    uvicorn waits for every open connection before it exits, and an event stream never ends by itself: the
+    application must end its streams when the shutdown begins, not at the lifespan's end (which is later)."""
+
+    def __init__(self, config: uvicorn.Config, on_drain: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self.on_drain = on_drain
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.on_drain is not None:
+            try:
+                self.on_drain()
+            except Exception:  # draining is best effort: the shutdown itself must still happen
+                logging.getLogger("databrug.server").exception("drain failed")
+        await super().shutdown(sockets)
+
+
+def serve(config: uvicorn.Config, on_drain: Callable[[], None] | None = None) -> None:
+    """Run the server in the foreground until stopped, as ``uvicorn.run`` does; on SIGTERM drain and exit 0.
+
+    uvicorn raises the signal it caught again once it has shut down, which with SIGTERM's default action ends
+    the process "killed by SIGTERM" (exit status 143) even after a clean drain. A handler of our own is the
+    one uvicorn restores and raises to: it does nothing, so a drained server returns and exits 0."""
+    server = DrainingServer(config, on_drain)
+    main = threading.current_thread() is threading.main_thread()  # only there can signals be handled
+    previous = signal.signal(signal.SIGTERM, _drained) if main else None
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
     if not server.started:
         raise SystemExit(3)  # uvicorn's STARTUP_FAILURE
+
+
+def _drained(signum: int, frame: object) -> None:
+    """SIGTERM outside uvicorn's own handler: only the one uvicorn raises again after its shutdown."""

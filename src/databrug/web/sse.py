@@ -1,4 +1,11 @@
-"""Server-sent events for one session: history after Last-Event-ID, then live, with keep-alives."""
+"""Server-sent events for one session: history after Last-Event-ID, then live, with keep-alives.
+
+A stream the broker ends before the session's final state (the process drains for a restart, the store's
+connection dropped, the reader fell behind) ends with ``RECONNECT``: reconnect after half a second, with
+Last-Event-ID, through the balancer, most likely to another process. The computer page's stream names it
+too (``event: reconnect``), so the page's script knows this end is expected and lets the browser reconnect
+instead of falling back to polling. The provider API's stream does not: an SDK reads every named event as a
+session event."""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ from collections.abc import AsyncIterator
 from databrug.broker import Broker, SessionEvent, is_final
 
 KEEPALIVE_SECONDS = 15.0
+RECONNECT = "retry: 500\n\n"
+RECONNECT_EVENT = "event: reconnect\ndata: {}\n\n"
 
 
 # The fan-out hands the same event object to every watcher of a session: serialise it once, not per stream.
@@ -23,7 +32,12 @@ def format_event(event: SessionEvent) -> str:
 
 
 async def event_stream(
-    broker: Broker, session_id: str, after: int, keepalive: float = KEEPALIVE_SECONDS
+    broker: Broker,
+    session_id: str,
+    after: int,
+    keepalive: float = KEEPALIVE_SECONDS,
+    *,
+    announce_reconnect: bool = False,
 ) -> AsyncIterator[str]:
     yield "retry: 2000\n\n"
     async with broker.watch(session_id, after) as watch:
@@ -31,7 +45,9 @@ async def event_stream(
             try:
                 event = await watch.next(timeout=keepalive)
             except StopAsyncIteration:
-                return  # the client reconnects with Last-Event-ID
+                # ended by the broker: the client reconnects with Last-Event-ID
+                yield RECONNECT + RECONNECT_EVENT if announce_reconnect else RECONNECT
+                return
             if event is None:
                 yield ": keep-alive\n\n"
                 continue

@@ -74,7 +74,15 @@
         if (handle(data.state, type === "pairing.scanned", data.counts)) { source.close(); }
       });
     });
-    source.onerror = function () { source.close(); poll(); };
+    // A broker that stops for a restart ends the stream with "reconnect": the browser then reconnects (with
+    // Last-Event-ID, through the balancer to another broker). Any other end or failure: poll instead.
+    var reconnecting = false;
+    source.addEventListener("reconnect", function () { reconnecting = true; });
+    source.onopen = function () { reconnecting = false; };
+    source.onerror = function () {
+      if (reconnecting && source.readyState === EventSource.CONNECTING) { reconnecting = false; return; }
+      source.close(); poll();
+    };
   } else {
     poll();
   }
