@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     access_log: bool = True
     """One log line per request (method, route template, status, time). Can be off where the load balancer
     logs requests already: the line is ~13% of a status read's CPU (docs/performance.md)."""
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """Where ``GET /metrics`` (Prometheus text format) is served, on its own socket: keep the port private
+    (not behind the public balancer). Unset: no metrics endpoint. ``databrug demo`` sets broker port + 1."""
+    metrics_host: str = "127.0.0.1"
+    """The address the metrics socket binds to: loopback by default, an internal address for a scraper."""
     bench_decrypt_counts: bool = False
     """For ``make bench`` only: count decrypt passes per blob per request, readable at ``/bench/decrypts``
     (counts only; ``web/decrypt_counts.py``)."""

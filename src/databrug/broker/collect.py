@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import httpx
 from databrug.broker.providers import registered
 from databrug.broker.review import index_of
 from databrug.broker.vault import Collected, Vault, count_records
+from databrug.metrics import BrokerMetrics, elapsed
 from databrug.records import BindingCheck, DocumentType, Person, Role, SourceName
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.model import SessionRecord, SourceStatus
@@ -72,8 +74,10 @@ class Collector:
         portals_url: str,
         workers: int = 4,
         policy: RetryPolicy = DEFAULT_POLICY,
+        metrics: BrokerMetrics | None = None,
     ) -> None:
         self._http = http
+        self.metrics = metrics or BrokerMetrics()
         self._portals_url = portals_url.rstrip("/")
         self._policy = policy
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parse")
@@ -84,7 +88,16 @@ class Collector:
 
     async def parse(self, document_type: DocumentType, data: bytes, context: ParseContext) -> ParsedDocument:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, parse_document, document_type, data, context)
+        return await loop.run_in_executor(self._executor, self._timed_parse, document_type, data, context)
+
+    def _timed_parse(self, document_type: DocumentType, data: bytes, context: ParseContext) -> ParsedDocument:
+        started, ok = time.perf_counter(), False
+        try:
+            parsed = parse_document(document_type, data, context)
+            ok = True
+            return parsed
+        finally:
+            self.metrics.parsed(document_type, elapsed(started), ok)
 
     async def collect(self, role: Role, source: SourceName, token: str, bsn: str) -> list[FetchedDocument]:
         """All documents of one source, fetched concurrently and parsed in worker threads."""
@@ -154,12 +167,15 @@ class Collecting:
     ) -> SessionRecord:
         """Fetch and parse one source for one subject; failure is recorded and retryable on its own."""
         await self._sessions.source_started(app, role, source)
+        started = time.perf_counter()
         try:
             fetched = await self._collector.collect(role, source, token, bsn)
             documents = await self._bind(app, key, role, token, bsn, [f.parsed for f in fetched])
         except SourceError as error:
+            self._collector.metrics.fetched(source, elapsed(started), error.code)
             logger.info("source failed session=%s source=%s code=%s", app.session_id, source, error.code)
             return await self._sessions.source_failed(app, role, source, error.code)
+        self._collector.metrics.fetched(source, elapsed(started))
         provider = registered(self._registry, app.record.provider_id)
         originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
         return await self._store(app, key, role, source, Collected(documents, originals))

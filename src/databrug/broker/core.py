@@ -43,6 +43,7 @@ from databrug.consent import ConsentReceipt, Language
 from databrug.delivery.receipts import public_jwks
 from databrug.delivery.webhooks import WebhookSender
 from databrug.identity.oidc import DigidClient, DigidLogin
+from databrug.metrics import BrokerMetrics
 from databrug.records import Document, Role, SourceEntry, SourceName, Subject
 from databrug.registrations.access_tokens import issue_access_token, read_access_token
 from databrug.registrations.credentials import RecentlyVerified
@@ -89,6 +90,8 @@ class Broker:
     """The outgoing HTTP clients (sources, DigiD, webhooks), closed with the app."""
     secret: bytes
     receipt_key: ECKey
+    metrics: BrokerMetrics = field(default_factory=BrokerMetrics)
+    """The registry ``web/metrics.py`` serves on the private metrics port (ids-free labels only)."""
     vault: Vault = field(init=False)
     announce_deletion: DeletionAnnouncer = field(init=False)
     _review: Reviewing = field(init=False, repr=False)

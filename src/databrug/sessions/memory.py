@@ -7,7 +7,7 @@ record that would not survive serialisation fails here too. Expiry uses the mono
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -36,6 +36,7 @@ class _Entry:
     version: int
     deadline: float
     expiry_score: float | None
+    state: str
     blobs: dict[str, SealedBytes] = field(default_factory=dict)
     events: deque[str] = field(default_factory=deque)
     tokens: set[tuple[TokenKind, TokenHash]] = field(default_factory=set)
@@ -79,6 +80,7 @@ class MemorySessionStore:
             version=0,
             deadline=self._monotonic() + ttl_seconds,
             expiry_score=expiry_score(stored),
+            state=stored.state.value,
         )
         self._sessions[record.session_id] = entry
         for token in tokens:
@@ -109,6 +111,7 @@ class MemorySessionStore:
         entry.record_json = stored.model_dump_json()
         entry.version = stored.version
         entry.expiry_score = expiry_score(stored)
+        entry.state = stored.state.value
         if ttl_seconds is not None:
             entry.deadline = self._monotonic() + ttl_seconds
         self._record_events(entry, events, history)
@@ -227,6 +230,14 @@ class MemorySessionStore:
             if entry is not None and entry.expiry_score is not None and entry.expiry_score <= limit_score:
                 found.append((entry.expiry_score, session_id))
         return [SessionId(session_id) for _, session_id in sorted(found)[:limit]]
+
+    def count_by_state(self) -> dict[str, int]:
+        """Live sessions per state, for ``databrug_sessions`` at scrape time (a pass over the entries)."""
+        now, counts = self._monotonic(), Counter[str]()
+        for entry in list(self._sessions.values()):
+            if entry.deadline > now:
+                counts[entry.state] += 1
+        return dict(counts)
 
     async def ping(self) -> bool:
         return True

@@ -28,6 +28,7 @@ from databrug.web.cross_site import SameOriginOnly, origin_of
 from databrug.web.decrypt_counts import add_decrypt_counts
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
+from databrug.web.metrics import RequestMetrics
 from databrug.web.request_limits import RETURN_TO_KEY, RequestBodyLimit
 from databrug.web.security import RESPONSE_STATUS, SecurityHeaders
 from databrug.web.unhandled import AnswerUnhandled, ContainedFastAPI
@@ -247,6 +248,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     app.add_middleware(SameOriginOnly, own_origin=broker.settings.broker_url, refusal=_cross_site_refusal)
     if broker.settings.access_log:
         app.add_middleware(AccessLog)  # inside SecurityHeaders: it reads the status that one notes
+    app.add_middleware(RequestMetrics, metrics=broker.metrics)  # so does this one
     app.add_middleware(SecurityHeaders, form_targets=origin_of(broker.settings.digid_issuer_url))
     if broker.settings.bench_decrypt_counts:
         add_decrypt_counts(app)

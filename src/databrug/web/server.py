@@ -29,6 +29,7 @@ import contextlib
 import copy
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -282,10 +283,22 @@ def server_config(
     return config
 
 
-def serve(config: uvicorn.Config) -> None:
-    """Run the server in the foreground until stopped, as ``uvicorn.run`` does."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket (port 0: a free one), for a server that listens on more than one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(config: uvicorn.Config, sockets: list[socket.socket] | None = None) -> None:
+    """Run the server in the foreground until stopped, as ``uvicorn.run`` does; on ``sockets`` when given
+    (the public one and the private metrics one, ``web/metrics.py``)."""
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+        server.run(sockets=sockets)
     if not server.started:
         raise SystemExit(3)  # uvicorn's STARTUP_FAILURE
