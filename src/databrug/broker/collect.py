@@ -154,9 +154,15 @@ class Collecting:
     """The collect and upload steps over the session service, the collector and the vault."""
 
     def __init__(
-        self, sessions: SessionService, registry: ProviderRegistry, collector: Collector, vault: Vault
+        self,
+        sessions: SessionService,
+        registry: ProviderRegistry,
+        collector: Collector,
+        vault: Vault,
+        metrics: BrokerMetrics | None = None,
     ) -> None:
         self._sessions = sessions
+        self._metrics = metrics or BrokerMetrics()
         self._registry = registry
         self._collector = collector
         self._vault = vault
@@ -172,10 +178,10 @@ class Collecting:
             fetched = await self._collector.collect(role, source, token, bsn)
             documents = await self._bind(app, key, role, token, bsn, [f.parsed for f in fetched])
         except SourceError as error:
-            self._collector.metrics.fetched(source, elapsed(started), error.code)
+            self._metrics.fetched(source, elapsed(started), error.code)
             logger.info("source failed session=%s source=%s code=%s", app.session_id, source, error.code)
             return await self._sessions.source_failed(app, role, source, error.code)
-        self._collector.metrics.fetched(source, elapsed(started))
+        self._metrics.fetched(source, elapsed(started))
         provider = registered(self._registry, app.record.provider_id)
         originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
         return await self._store(app, key, role, source, Collected(documents, originals))

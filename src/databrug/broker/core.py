@@ -103,7 +103,7 @@ class Broker:
         self.vault = Vault(self.sessions)
         self.announce_deletion = DeletionAnnouncer(self.registry, self.webhooks, self.receipt_key)
         self._review = Reviewing(self.sessions, self.vault)
-        self._collecting = Collecting(self.sessions, self.registry, self.collector, self.vault)
+        self._collecting = Collecting(self.sessions, self.registry, self.collector, self.vault, self.metrics)
         self._handover = Handover(
             self.sessions,
             self.registry,
