@@ -261,3 +261,13 @@ def test_webhook_attempts_retries_and_giving_up_are_counted() -> None:
     assert value(metrics, "databrug_webhook_deliveries_total", outcome="gave_up") == 1
     assert value(metrics, "databrug_webhook_retries_total") == 1
     assert value(metrics, "databrug_webhook_lag_seconds_count") == 2
+
+
+def test_a_host_header_naming_the_metrics_port_does_not_open_it() -> None:
+    async def spoofed() -> httpx.Response:
+        transport = httpx.ASGITransport(app=_exposed(BrokerMetrics()))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8700") as client:
+            headers = {"host": f"127.0.0.1:{METRICS_PORT}", "x-forwarded-port": str(METRICS_PORT)}
+            return await client.get("/metrics", headers=headers)
+
+    assert asyncio.run(spoofed()).status_code == 404
