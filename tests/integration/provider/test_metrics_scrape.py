@@ -26,6 +26,7 @@ from databrug.metrics import FAMILIES
 from databrug.robot.journey import Login, Persona
 from databrug.robot.run import run_many
 from databrug.robot.setup import persona_of
+from databrug.sdk import AsyncDatabrugClient
 from databrug_sandbox.personas.catalogue import CATALOGUE
 from databrug_sandbox.personas.docs import catalogue_listing
 from databrug_sandbox.server import SandboxServer, SandboxSettings
@@ -211,3 +212,57 @@ def test_every_dashboard_query_names_exported_families(after_full_journeys: tupl
         names = set(re.findall(r"\b(databrug_[a-z_]+)", expr))
         assert names, expr
         assert names <= exported | {f"{n}_total" for n in FAMILIES}, (expr, names - exported)
+
+
+def _watchers(url: str) -> float:
+    found = families(httpx.get(url, timeout=10).text)
+    return found["databrug_sse_watchers"][0][2]
+
+
+def test_an_open_event_stream_is_a_watcher_until_it_ends(
+    after_full_journeys: tuple[str, set[str]], stack: ProviderStack
+) -> None:
+    metrics_url = stack.broker.metrics_url
+    assert metrics_url is not None
+    endpoints = stack.broker.endpoints()
+
+    async def run() -> tuple[float, float, list[str]]:
+        provider = AsyncDatabrugClient(
+            endpoints.broker_url,
+            endpoints.provider_id,
+            endpoints.client_secret,
+            private_jwks=endpoints.private_jwks,
+        )
+        created = await provider.create_session(reference="watched-ref-4711")
+        seen: list[str] = []
+        opened = asyncio.Event()
+
+        async def follow() -> None:
+            async for event in provider.follow_events(created.id):
+                seen.append(event.type)
+                opened.set()
+
+        task = asyncio.create_task(follow())
+        await asyncio.wait_for(opened.wait(), 10)  # the history's first event came: the stream is open
+        during = await asyncio.to_thread(_watchers, metrics_url)
+        await provider.cancel(created.id)  # a final event ends the stream
+        await asyncio.wait_for(task, 10)
+        after = await asyncio.to_thread(_watchers, metrics_url)
+        await provider.aclose()
+        return during, after, seen
+
+    during, after, seen = asyncio.run(run())
+    assert seen[-1] == "session.cancelled"
+    assert (during, after) == (1, 0)
+    found = families(httpx.get(metrics_url, timeout=10).text)
+    route = "/api/v1/sessions/{session_id}/events"
+    counted = sum(
+        v for n, ls, v in found["databrug_http_requests"] if ls.get("route") == route and n.endswith("_total")
+    )
+    timed = sum(
+        v
+        for n, ls, v in found["databrug_http_request_duration_seconds"]
+        if ls.get("route") == route and n.endswith("_count")
+    )
+    # the robots poll this route (?after=N, JSON: counted and timed); the one stream is counted, not timed
+    assert counted - timed == 1
