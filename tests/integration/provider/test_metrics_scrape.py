@@ -21,12 +21,14 @@ from tests.support.broker_server import BROKER_SECRET
 from tests.support.citizen_journey import complete_journey
 from tests.support.leaks import find, personal_values
 from tests.support.provider_stack import ProviderStack, RunningProvider
+from tests.support.stepwise_citizen import start_at_sources
 
 from databrug.metrics import FAMILIES
 from databrug.robot.journey import Login, Persona
 from databrug.robot.run import run_many
 from databrug.robot.setup import persona_of
 from databrug.sdk import AsyncDatabrugClient
+from databrug_sandbox.faults import FaultSettings
 from databrug_sandbox.personas.catalogue import CATALOGUE
 from databrug_sandbox.personas.docs import catalogue_listing
 from databrug_sandbox.server import SandboxServer, SandboxSettings
@@ -104,6 +106,24 @@ def _secrets_of(directory: Path) -> set[str]:
     return found
 
 
+async def _a_source_in_maintenance(
+    stack: ProviderStack, sandbox: SandboxServer, personas: list[Persona]
+) -> set[str]:
+    """One fetch that fails with a stable code (UWV in maintenance), then the session cancelled."""
+    persona = next(p for p in personas if p.key == "single-renter-low-wage")
+    citizen, provider, session_id = await start_at_sources(stack.broker, persona, "maintenance-ref-0815")
+    try:
+        sandbox.faults.set("uwv", FaultSettings(maintenance=True, retry_after_seconds=600))
+        await citizen.fetch_all()
+        assert citizen.sources()["uwv"].code == "source_maintenance"
+    finally:
+        sandbox.faults.clear()
+        await provider.cancel(session_id)
+        await citizen.close()
+        await provider.aclose()
+    return {session_id, "maintenance-ref-0815"}
+
+
 @pytest.fixture(scope="module")
 def after_full_journeys(stack: ProviderStack, sandbox: SandboxServer) -> tuple[str, set[str]]:
     forbidden = _provider_journey(stack, sandbox)
@@ -114,6 +134,7 @@ def after_full_journeys(stack: ProviderStack, sandbox: SandboxServer) -> tuple[s
     forbidden |= {f"robot-{p.key}" for p in personas}  # the robot's session references
     forbidden |= _secrets_of(stack.broker.directory)
     forbidden |= personal_values(CATALOGUE.values())
+    forbidden |= asyncio.run(_a_source_in_maintenance(stack, sandbox, personas))
     assert stack.broker.metrics_url is not None
     scrape = httpx.get(stack.broker.metrics_url, timeout=10)
     assert scrape.status_code == 200
@@ -144,6 +165,8 @@ def test_a_scrape_after_full_journeys_has_every_family(after_full_journeys: tupl
     assert value("databrug_session_transitions_total", from_state="none", to_state="created") >= 2
     assert value("databrug_session_transitions_total", from_state="delivered", to_state="acknowledged") >= 2
     assert value("databrug_source_fetches_total", outcome="ok") >= 4
+    failed = value("databrug_source_fetches_total", source="uwv", outcome="failed", code="source_maintenance")
+    assert failed == 1
     assert value("databrug_webhook_deliveries_total", outcome="delivered") >= 1
     assert value("databrug_http_requests_total", route="/api/v1/sessions", method="POST", status="201") >= 2
     parsed = {
