@@ -271,3 +271,22 @@ def test_a_host_header_naming_the_metrics_port_does_not_open_it() -> None:
             return await client.get("/metrics", headers=headers)
 
     assert asyncio.run(spoofed()).status_code == 404
+
+
+def test_request_durations_fall_in_cumulative_le_buckets() -> None:
+    metrics = BrokerMetrics()
+    for seconds in (0.0005, 0.001, 0.004, 0.3, 99.0):  # 0.001 is on a bound: counted as le="0.001"
+        metrics.request("GET", "/x", 200, seconds)
+    metrics.request("GET", "/x", 500, 0.002)
+    metrics.request("GET", "/x", 200, None)  # a stream: counted only
+    bucket = "databrug_http_request_duration_seconds_bucket"
+    assert value(metrics, bucket, route="/x", le="0.001") == 2
+    assert value(metrics, bucket, route="/x", le="0.0025") == 3
+    assert value(metrics, bucket, route="/x", le="0.005") == 4
+    assert value(metrics, bucket, route="/x", le="0.5") == 5
+    assert value(metrics, bucket, route="/x", le="10.0") == 5
+    assert value(metrics, bucket, route="/x", le="+Inf") == 6
+    assert value(metrics, "databrug_http_request_duration_seconds_count", route="/x") == 6
+    assert value(metrics, "databrug_http_request_duration_seconds_sum", route="/x") == pytest.approx(99.3075)
+    assert value(metrics, "databrug_http_requests_total", route="/x", status="200") == 6
+    assert value(metrics, "databrug_http_requests_total", route="/x", status="500") == 1
