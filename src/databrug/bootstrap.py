@@ -25,8 +25,10 @@ from databrug.delivery.redis_outbox import RedisOutbox
 from databrug.delivery.webhooks import RetrySchedule, WebhookSender
 from databrug.http_transport import AiohttpTransport
 from databrug.identity.oidc import DigidClient
+from databrug.metrics import BrokerMetrics
 from databrug.registrations.store import ProviderRegistry
 from databrug.sessions.memory import MemorySessionStore
+from databrug.sessions.metered import MeteredStore
 from databrug.sessions.redis import RedisSessionStore, RedisTimeouts
 from databrug.sessions.service import SessionService, SessionSettings
 from databrug.sessions.store import SessionStore
@@ -145,6 +147,7 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
     registry = ProviderRegistry.load(settings.providers_file, configured_broker_secret(settings))
     secret = broker_secret(settings)
     receipt_key = receipt_signing_key(secret)
+    metrics = BrokerMetrics()  # this broker's own registry, served on the private metrics port
 
     def webhook_secrets(provider_id: str) -> Sequence[str]:
         provider = registry.find(provider_id)
@@ -156,11 +159,13 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
         webhook_secrets,
         RetrySchedule(base=settings.webhook_retry_base_seconds, cap=settings.webhook_retry_cap_seconds),
         lease=timedelta(seconds=settings.webhook_lease_seconds),
+        metrics=metrics,
     )
     events = SessionEventForwarder(registry, webhooks, DeletionAnnouncer(registry, webhooks, receipt_key))
     sessions = SessionService(
-        store or session_store(settings),
+        MeteredStore(store or session_store(settings), metrics),
         on_event=events,
+        metrics=metrics,
         pairing_secret=secret,
         settings=SessionSettings(
             lifetime_seconds=settings.session_lifetime_seconds,
@@ -175,9 +180,12 @@ def build_broker(settings: Settings, *, store: SessionStore | None = None) -> Br
         sessions=sessions,
         registry=registry,
         digid=DigidClient(identity_http, settings.digid_issuer_url(), settings.digid_client_id),
-        collector=Collector(sources_http, settings.portals_base(), policy=source_policy(settings)),
+        collector=Collector(
+            sources_http, settings.portals_base(), policy=source_policy(settings), metrics=metrics
+        ),
         webhooks=webhooks,
         http=(sources_http, identity_http, webhooks_http),
         secret=secret,
         receipt_key=receipt_key,
+        metrics=metrics,
     )

@@ -115,7 +115,8 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from databrug.bootstrap import build_broker, configure_tracing, load_settings
     from databrug.web.app import create_app
-    from databrug.web.server import serve, server_config
+    from databrug.web.metrics import MetricsPort
+    from databrug.web.server import listening_socket, serve, server_config
 
     settings = load_settings()
     if args.port is not None:
@@ -125,8 +126,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     broker = build_broker(settings)
     app = create_app(broker)
     print(f"Databrug broker on {settings.broker_url()} (store: {settings.session_store})", flush=True)
-    limits = edge_limits(settings)
-    serve(server_config(app, settings.host, settings.broker_port, limits=limits), on_drain=broker.drain)
+    config = server_config(app, settings.host, settings.broker_port, limits=edge_limits(settings))
+    if settings.metrics_port is None:
+        serve(config, on_drain=broker.drain)
+        return 0
+    # one server, two sockets: the metrics socket answers GET /metrics only, the public one never does
+    public = listening_socket(settings.host, settings.broker_port)
+    private = listening_socket(settings.metrics_host, settings.metrics_port)
+    port = private.getsockname()[1]
+    config.app = MetricsPort(app, port, broker.metrics.exposition)
+    print(f"  metrics on http://{settings.metrics_host}:{port}/metrics (keep this port private)", flush=True)
+    serve(config, [public, private], on_drain=broker.drain)
     return 0
 
 
@@ -257,7 +267,8 @@ def _cmd_provider_demo(args: argparse.Namespace) -> int:
     from databrug.provider_demo.municipality_settings import MunicipalitySettings
     from databrug.provider_demo.services import build_services
     from databrug.provider_demo.web.app import create_provider_app
-    from databrug.web.server import serve, server_config
+    from databrug.web.metrics import MetricsPort
+    from databrug.web.server import listening_socket, serve, server_config
 
     overrides: dict[str, object] = {}
     for name in ("host", "port", "database_url", "smtp_host", "smtp_port"):
@@ -279,7 +290,14 @@ def _cmd_provider_demo(args: argparse.Namespace) -> int:
         f"check {default.check_timing} granting (change them at {settings.base_url()}/backoffice/settings)",
         flush=True,
     )
-    serve(server_config(app, settings.host, settings.port))
+    config = server_config(app, settings.host, settings.port)
+    if args.metrics_port is None:
+        serve(config)
+        return 0
+    public = listening_socket(settings.host, settings.port)
+    private = listening_socket(settings.host, args.metrics_port)
+    config.app = MetricsPort(app, private.getsockname()[1], app.state.metrics.exposition)
+    serve(config, [public, private])
     return 0
 
 
@@ -422,6 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
     provider_demo.add_argument("--credentials", default=None, help="file written by provisioning")
     provider_demo.add_argument("--smtp-host", default=None)
     provider_demo.add_argument("--smtp-port", type=int, default=None)
+    provider_demo.add_argument(
+        "--metrics-port", type=int, default=None, help="serve GET /metrics on this private port (default off)"
+    )
     provider_demo.add_argument(
         "--seed-demo-caseworker", action="store_true", help="create the demo login (see docs/provider.md)"
     )

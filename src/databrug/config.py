@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     tracing_sample_ratio: float = Field(default=1.0, gt=0, le=1)
     """The share of traces kept (by trace id)."""
     tracing_export_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """Where ``GET /metrics`` (Prometheus text format) is served, on its own socket: keep the port private
+    (not behind the public balancer). Unset: no metrics endpoint. ``databrug demo`` sets broker port + 1."""
+    metrics_host: str = "127.0.0.1"
+    """The address the metrics socket binds to: loopback by default, an internal address for a scraper."""
     bench_decrypt_counts: bool = False
     """For ``make bench`` only: count decrypt passes per blob per request, readable at ``/bench/decrypts``
     (counts only; ``web/decrypt_counts.py``)."""

@@ -99,11 +99,18 @@ def demo_services(settings: Settings) -> list[Service]:
                 "--smtp-port",
                 str(settings.mail_port),
                 "--seed-demo-caseworker",
+                "--metrics-port",
+                str(settings.provider_port + 1),
             ],
             health_url=f"http://{settings.host}:{settings.provider_port}/health",
             start_url=f"http://{settings.host}:{settings.provider_port}/",
         ),
     ]
+
+
+def demo_metrics_port(settings: Settings) -> int:
+    """The broker's private metrics port in the demo: the one set, else the broker's port + 1."""
+    return settings.metrics_port if settings.metrics_port is not None else settings.broker_port + 1
 
 
 def wait_until_healthy(service: Service, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -130,6 +137,8 @@ def ports_in_use(settings: Settings) -> list[int]:
         settings.mail_port,
         settings.mail_port + 1,
         settings.provider_port,
+        demo_metrics_port(settings),
+        settings.provider_port + 1,
     ]
     taken = []
     for port in ports:
@@ -158,7 +167,12 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     # The broker keeps webhook secrets encrypted under its secret: the demo's processes share one.
     settings = demo_broker_secret(settings, BROKER_SECRET_FILE)
-    environment = {**os.environ, "DATABRUG_BROKER_SECRET": settings.broker_secret or ""}
+    environment = {
+        **os.environ,
+        "DATABRUG_BROKER_SECRET": settings.broker_secret or "",
+        # the broker's metrics on loopback beside it (docs/deployment.md, "Metrics")
+        "DATABRUG_METRICS_PORT": str(demo_metrics_port(settings)),
+    }
     provision_robot(settings, ROBOT_CREDENTIALS)
     provision_provider_demo(settings, PROVIDER_CREDENTIALS)
     try:
@@ -167,6 +181,9 @@ def run_demo(settings: Settings, *, once: bool = False) -> int:
             processes.append(process)
             wait_until_healthy(service, process)
             print(f"  {service.name:<32} {service.start_url}", flush=True)
+        print(
+            f"  {'metrics (Prometheus)':<32} http://{settings.metrics_host}:{demo_metrics_port(settings)}/metrics"
+        )
         print(f"  {'robot journeys':<32} databrug journey --all   (credentials in {ROBOT_CREDENTIALS})")
         print(f"  {'provider back office':<32} /backoffice  login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
         print(f"\nStart the journey here: http://{settings.host}:{settings.provider_port}/", flush=True)

@@ -21,6 +21,8 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import Response
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from databrug_sandbox.faults import (
@@ -35,6 +37,7 @@ from databrug_sandbox.idp.clients import ClientRegistration, ClientRegistry
 from databrug_sandbox.idp.keys import SigningKey
 from databrug_sandbox.idp.provider import DigidProvider, IdpConfig
 from databrug_sandbox.idp.router import build_digid_router, build_lockout_admin_router
+from databrug_sandbox.metrics import RequestMetrics, SandboxMetrics
 from databrug_sandbox.personas.model import Citizen, Household
 from databrug_sandbox.portals import belastingdienst, mijnoverheid, mijnpensioenoverzicht, uwv
 from databrug_sandbox.portals.auth import AccessTokenVerifier, caller_dependency
@@ -274,12 +277,20 @@ def create_app(settings: SandboxSettings | None = None, accounts: AccountDirecto
 
         return catalogue_listing(CATALOGUE)
 
+    metrics = SandboxMetrics()
+    app.state.metrics = metrics
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.add_middleware(FaultInjectionMiddleware, registry=faults)
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(RequestMetrics, metrics=metrics)
     return app
 
 

@@ -20,6 +20,7 @@ from databrug.provisioning import provision_robot
 from databrug.robot.journey import Endpoints
 from databrug.robot.setup import load_endpoints
 from databrug.web.app import create_app
+from databrug.web.metrics import MetricsPort
 from databrug.web.server import server_config
 
 BROKER_SECRET = "test-broker-secret"
@@ -58,10 +59,18 @@ class BrokerServer:
         config = server_config(
             self.app, "127.0.0.1", self.port, limits=edge_limits(self.settings), lifespan="on"
         )
+        sockets = [self._socket]
+        self.metrics_url: str | None = None
+        """With ``metrics_port`` set (0: a free one): the private metrics socket, as ``databrug serve``."""
+        if self.settings.metrics_port is not None:
+            private = bind_socket()
+            sockets.append(private)
+            metrics_port = private.getsockname()[1]
+            config.app = MetricsPort(self.app, metrics_port, self.broker.metrics.exposition)
+            self.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        self._sockets = sockets
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": sockets}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -82,7 +91,8 @@ class BrokerServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=15)
-        self._socket.close()
+        for sock in self._sockets:
+            sock.close()
 
     def __enter__(self) -> BrokerServer:
         return self.start()

@@ -51,6 +51,7 @@ def find(values: Iterable[str], haystack: bytes | str) -> list[str]:
 
 def dump_memory_store(store: Any) -> bytes:
     """Everything a memory store holds (records, blobs, events, token index, rate counters)."""
+    store = getattr(store, "inner", store)  # under the metrics wrapper (sessions/metered.py)
     return pickle.dumps((store._sessions, store._tokens, store._rates))
 
 

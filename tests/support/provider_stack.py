@@ -12,6 +12,7 @@ from types import TracebackType
 
 import uvicorn
 from aiosmtpd.controller import Controller
+from starlette.types import ASGIApp
 
 from databrug.config import Settings
 from databrug.provider_demo.broker_link import BrokerLink
@@ -20,6 +21,7 @@ from databrug.provider_demo.services import ProviderServices, build_services
 from databrug.provider_demo.web.app import create_provider_app
 from databrug.provisioning import provision_provider_demo
 from databrug.sdk import generate_provider_keys
+from databrug.web.metrics import MetricsPort
 from databrug_sandbox.mail.smtp import smtp_controller
 from databrug_sandbox.mail.store import MailStore
 from tests.support.broker_server import BROKER_SECRET, BrokerServer, bind_socket
@@ -49,12 +51,16 @@ class ProviderStack:
     services: ProviderServices
     mails: MailStore
     url: str
+    metrics_url: str | None = None
+    """The demo provider's private metrics socket (``RunningProvider(metrics=True)``)."""
 
 
 class RunningProvider:
     """``with RunningProvider(tmp, sandbox_url, database_url) as stack:``"""
 
-    def __init__(self, directory: Path, sandbox_url: str, database_url: str) -> None:
+    def __init__(
+        self, directory: Path, sandbox_url: str, database_url: str, *, metrics: bool = False
+    ) -> None:
         self.directory = directory
         self._socket = bind_socket()
         port: int = self._socket.getsockname()[1]
@@ -67,7 +73,7 @@ class RunningProvider:
             ),
             directory / "gezondverzekerd.json",
         )
-        self.broker = BrokerServer(directory, sandbox_url)
+        self.broker = BrokerServer(directory, sandbox_url, **({"metrics_port": 0} if metrics else {}))
         link = replace(BrokerLink.load(directory / "gezondverzekerd.json"), broker_url=self.broker.url)
         self.mails = MailStore()
         smtp_port = _free_port()
@@ -77,9 +83,17 @@ class RunningProvider:
         )
         self.services = build_services(settings, link=link)
         app = create_provider_app(self.services)
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        served: ASGIApp = app
+        self._sockets = [self._socket]
+        self.metrics_url: str | None = None
+        if metrics:  # as ``databrug provider-demo --metrics-port``
+            private = bind_socket()
+            self._sockets.append(private)
+            served = MetricsPort(app, private.getsockname()[1], app.state.metrics.exposition)
+            self.metrics_url = f"http://127.0.0.1:{private.getsockname()[1]}/metrics"
+        self._server = uvicorn.Server(uvicorn.Config(served, log_level="warning", access_log=False))
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+            target=self._server.run, kwargs={"sockets": self._sockets}, daemon=True
         )
         self.url = f"http://127.0.0.1:{port}"
 
@@ -92,14 +106,15 @@ class RunningProvider:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the provider app did not start")
             time.sleep(0.01)
-        return ProviderStack(self.broker, self.services, self.mails, self.url)
+        return ProviderStack(self.broker, self.services, self.mails, self.url, self.metrics_url)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=15)
-        self._socket.close()
+        for sock in self._sockets:
+            sock.close()
         self.broker.stop()
         self._smtp.stop()
         self.services.db.dispose()

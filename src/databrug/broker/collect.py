@@ -24,6 +24,7 @@ from databrug.broker.providers import registered
 from databrug.broker.review import index_of
 from databrug.broker.source_health import SourceHealth
 from databrug.broker.vault import Collected, Vault, count_records
+from databrug.metrics import BrokerMetrics, elapsed
 from databrug.observability.tracing import span
 from databrug.records import BindingCheck, DocumentType, Person, Role, SourceName
 from databrug.registrations.store import ProviderRegistry
@@ -75,8 +76,10 @@ class Collector:
         portals_url: str,
         workers: int = 4,
         policy: RetryPolicy = DEFAULT_POLICY,
+        metrics: BrokerMetrics | None = None,
     ) -> None:
         self._http = http
+        self.metrics = metrics or BrokerMetrics()
         self._portals_url = portals_url.rstrip("/")
         self._policy = policy
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parse")
@@ -88,7 +91,16 @@ class Collector:
     async def parse(self, document_type: DocumentType, data: bytes, context: ParseContext) -> ParsedDocument:
         loop = asyncio.get_running_loop()
         with span("document.parse", document_type=document_type):  # here: the worker has no span context
-            return await loop.run_in_executor(self._executor, parse_document, document_type, data, context)
+            return await loop.run_in_executor(self._executor, self._timed_parse, document_type, data, context)
+
+    def _timed_parse(self, document_type: DocumentType, data: bytes, context: ParseContext) -> ParsedDocument:
+        started, ok = time.perf_counter(), False
+        try:
+            parsed = parse_document(document_type, data, context)
+            ok = True
+            return parsed
+        finally:
+            self.metrics.parsed(document_type, elapsed(started), ok)
 
     async def collect(self, role: Role, source: SourceName, token: str, bsn: str) -> list[FetchedDocument]:
         """All documents of one source, fetched concurrently and parsed in worker threads."""
@@ -152,9 +164,11 @@ class Collecting:
         collector: Collector,
         vault: Vault,
         health: SourceHealth,
+        metrics: BrokerMetrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._health = health
+        self._metrics = metrics or BrokerMetrics()
         self._registry = registry
         self._collector = collector
         self._vault = vault
@@ -170,17 +184,21 @@ class Collecting:
         fetch cut off by a crash is left for the expiry sweep (``SessionService.release_stale_fetches``)."""
         await self._sessions.source_started(app, role, source)
         bound = self._sessions.settings.fetch_bound_seconds
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(bound):
                 fetched = await self._fetched(role, source, token, bsn)
                 documents = await self._bind(app, key, role, token, bsn, [f.parsed for f in fetched])
         except SourceError as error:
+            self._metrics.fetched(source, elapsed(started), error.code)
             logger.info("source failed session=%s source=%s code=%s", app.session_id, source, error.code)
             return await self._sessions.source_failed(app, role, source, error.code)
         except TimeoutError:
+            self._metrics.fetched(source, elapsed(started), SourceUnavailable.code)
             logger.info("source past its fetch bound session=%s source=%s", app.session_id, source)
             await self._health.record(source, SourceUnavailable.code, float(bound))
             return await self._sessions.source_failed(app, role, source, SourceUnavailable.code)
+        self._metrics.fetched(source, elapsed(started))
         provider = registered(self._registry, app.record.provider_id)
         originals = {f.parsed.entry.id: f.original for f in fetched} if provider.want_documents else {}
         return await self._store(app, key, role, source, Collected(documents, originals))

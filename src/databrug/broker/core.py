@@ -44,6 +44,7 @@ from databrug.consent import ConsentReceipt, Language
 from databrug.delivery.receipts import public_jwks
 from databrug.delivery.webhooks import WebhookSender
 from databrug.identity.oidc import DigidClient, DigidLogin
+from databrug.metrics import BrokerMetrics
 from databrug.observability.tracing import span
 from databrug.records import Document, Role, SourceEntry, SourceName, Subject
 from databrug.registrations.access_tokens import issue_access_token, read_access_token
@@ -92,6 +93,8 @@ class Broker:
     """The outgoing HTTP clients (sources, DigiD, webhooks), closed with the app."""
     secret: bytes
     receipt_key: ECKey
+    metrics: BrokerMetrics = field(default_factory=BrokerMetrics)
+    """The registry ``web/metrics.py`` serves on the private metrics port (ids-free labels only)."""
     vault: Vault = field(init=False)
     announce_deletion: DeletionAnnouncer = field(init=False)
     _review: Reviewing = field(init=False, repr=False)
@@ -108,7 +111,9 @@ class Broker:
         self.announce_deletion = DeletionAnnouncer(self.registry, self.webhooks, self.receipt_key)
         self._review = Reviewing(self.sessions, self.vault)
         self._health = SourceHealth(self.sessions.store, wall=lambda: self.sessions.clock.now().timestamp())
-        self._collecting = Collecting(self.sessions, self.registry, self.collector, self.vault, self._health)
+        self._collecting = Collecting(
+            self.sessions, self.registry, self.collector, self.vault, self._health, self.metrics
+        )
         self._handover = Handover(
             self.sessions,
             self.registry,

@@ -37,6 +37,7 @@ import httpx
 
 from databrug.consent import canonical_json
 from databrug.delivery.outbox import Outbox, PendingDelivery
+from databrug.metrics import BrokerMetrics
 from databrug.observability.tracing import span
 
 _log = logging.getLogger(__name__)
@@ -142,8 +143,10 @@ class WebhookSender:
         timeout: float = 10.0,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 32,
+        metrics: BrokerMetrics | None = None,
     ) -> None:
         self._client = client
+        self._metrics = metrics or BrokerMetrics()
         self._outbox = outbox
         self._secrets_for = secrets_for
         self._schedule = schedule or RetrySchedule()
@@ -195,18 +198,24 @@ class WebhookSender:
             return None
 
     async def _work(self, delivery: PendingDelivery) -> bool:
+        metrics = self._metrics
+        metrics.webhook_lag.observe(max((self._clock() - delivery.next_attempt_at).total_seconds(), 0.0))
         with span("webhook.deliver") as traced:
             status = await self.attempt(delivery)
             traced.status_code(status)
         attempts = delivery.attempts + 1
         now = self._clock()
         if status is not None and 200 <= status < 300:
+            metrics.webhook_deliveries.labels("delivered").inc()
             await self._outbox.finish(delivery.event_id, "delivered", attempts, now)
             return True
         if now >= delivery.deadline:
+            metrics.webhook_deliveries.labels("gave_up").inc()
             _log.warning("webhook given up: event=%s attempts=%d", delivery.event_id, attempts)
             await self._outbox.finish(delivery.event_id, "gave_up", attempts, now)
             return False
+        metrics.webhook_deliveries.labels("failed").inc()
+        metrics.webhook_retries.inc()
         _log.info(
             "webhook attempt failed: event=%s attempt=%d status=%s", delivery.event_id, attempts, status
         )

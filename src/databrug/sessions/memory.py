@@ -7,7 +7,7 @@ record that would not survive serialisation fails here too. Expiry uses the mono
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -39,6 +39,7 @@ class _Entry:
     version: int
     deadline: float
     expiry_score: float | None
+    state: str
     blobs: dict[str, SealedBytes] = field(default_factory=dict)
     events: deque[str] = field(default_factory=deque)
     tokens: set[tuple[TokenKind, TokenHash]] = field(default_factory=set)
@@ -83,6 +84,7 @@ class MemorySessionStore:
             version=0,
             deadline=self._monotonic() + ttl_seconds,
             expiry_score=expiry_score(stored),
+            state=stored.state.value,
         )
         self._sessions[record.session_id] = entry
         for token in tokens:
@@ -113,6 +115,7 @@ class MemorySessionStore:
         entry.record_json = stored.model_dump_json()
         entry.version = stored.version
         entry.expiry_score = expiry_score(stored)
+        entry.state = stored.state.value
         if ttl_seconds is not None:
             entry.deadline = self._monotonic() + ttl_seconds
         self._record_events(entry, events, history)
@@ -247,6 +250,14 @@ class MemorySessionStore:
         now = self._monotonic()
         found = {name: self._series.get(name) for name in series}
         return {name: list(kept[0]) if kept and kept[1] > now else [] for name, kept in found.items()}
+
+    def count_by_state(self) -> dict[str, int]:
+        """Live sessions per state, for ``databrug_sessions`` at scrape time (a pass over the entries)."""
+        now, counts = self._monotonic(), Counter[str]()
+        for entry in list(self._sessions.values()):
+            if entry.deadline > now:
+                counts[entry.state] += 1
+        return dict(counts)
 
     async def ping(self) -> bool:
         return True

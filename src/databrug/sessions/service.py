@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
+from databrug.metrics import BrokerMetrics
 from databrug.records import SOURCE_NAMES, Role, SourceName
 from databrug.records.package import PartnerAbsentReason
 from databrug.sessions.clock import Clock, SystemClock
@@ -162,8 +163,11 @@ class SessionService:
         settings: SessionSettings | None = None,
         on_event: EventListener | None = None,
         pairing_secret: bytes | None = None,
+        metrics: BrokerMetrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or BrokerMetrics()
+        """Counts the state transitions this process makes (``databrug_session_transitions_total``)."""
         self.clock = clock or SystemClock()
         self.settings = settings or SessionSettings()
         self.on_event = on_event
@@ -226,6 +230,7 @@ class SessionService:
             events=[created],
             history=self.settings.event_history,
         )
+        self.metrics.transition("none", record.state.value)
         await self._announce(record, created)
         return record, page_token
 
@@ -670,10 +675,12 @@ class SessionService:
         decisions: list[Decision] = []  # one per attempt; the store keeps the last one's record
         kinds: list[EventType | None] = []
         emitted: list[Sequence[SessionEvent]] = []
+        befores: list[SessionState] = []
 
         def apply(rec: SessionRecord) -> SessionRecord:
             if check_alive:
                 self._check_alive(rec, now)
+            befores.append(rec.state)
             rec, decided = mutate(rec, now)
             rec.updated_at = now
             if activity:
@@ -709,9 +716,20 @@ class SessionService:
             events_for=events_for,
             history=self.settings.event_history,
         )
+        self._count_transitions(befores[-1], emitted[-1], stored.state)
         for made in emitted[-1]:
             await self._announce(stored, made)
         return stored, decisions[-1]
+
+    def _count_transitions(
+        self, before: SessionState, events: Sequence[SessionEvent], after: SessionState
+    ) -> None:
+        """The steps one stored update made, through the states its events name (``deliver`` makes two)."""
+        current = before
+        for state in (*(event.state for event in events), after):
+            if state is not current:
+                self.metrics.transition(current.value, state.value)
+                current = state
 
     async def _update(
         self,

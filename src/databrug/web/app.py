@@ -30,6 +30,7 @@ from databrug.web.cross_site import SameOriginOnly, origin_of
 from databrug.web.decrypt_counts import add_decrypt_counts
 from databrug.web.errors import CATALOGUE, status_for
 from databrug.web.i18n import translate
+from databrug.web.metrics import RequestMetrics
 from databrug.web.request_limits import RETURN_TO_KEY, RequestBodyLimit
 from databrug.web.request_tracing import TracedRequests
 from databrug.web.security import RESPONSE_STATUS, SecurityHeaders
@@ -257,6 +258,7 @@ def create_app(broker: Broker, *, background: bool = True) -> FastAPI:
     traced = tracing.current()
     if traced is not None:  # off: not in the stack at all (the request path stays as benchmarked)
         app.add_middleware(TracedRequests, tracing=traced)  # also inside SecurityHeaders
+    app.add_middleware(RequestMetrics, metrics=broker.metrics)  # so does this one
     app.add_middleware(SecurityHeaders, form_targets=origin_of(broker.settings.digid_issuer_url))
     if broker.settings.bench_decrypt_counts:
         add_decrypt_counts(app)

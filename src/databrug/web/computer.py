@@ -21,6 +21,7 @@ from databrug.broker import (
 )
 from databrug.web.context import remember_session, render, set_private_cookie
 from databrug.web.deps import PAGE_COOKIE, BrokerDep, PageTokenDep, begin_app
+from databrug.web.metrics import STREAMING
 from databrug.web.request_limits import SMALL_FORMS
 from databrug.web.sse import event_stream, last_event_id
 
@@ -228,6 +229,7 @@ async def page_events(
 ) -> Response:
     record = await _record(broker, token, request)
     start = last_event_id(last_event, request.query_params.get("after"))
+    request.scope[STREAMING] = True  # counted, not timed (web/metrics.py)
     return StreamingResponse(
         event_stream(broker, record.session_id, start, announce_reconnect=True),
         media_type="text/event-stream",

@@ -34,6 +34,7 @@ from databrug.broker import (
 from databrug.records import SourceName
 from databrug.records.schema import package_json_schema
 from databrug.web.deps import BrokerDep
+from databrug.web.metrics import STREAMING
 from databrug.web.plain_route import PlainRoute
 from databrug.web.request_limits import DEFAULT_BODY_BYTES, SMALL_FORMS
 from databrug.web.sse import KEEPALIVE_SECONDS, event_stream, last_event_id
@@ -493,6 +494,7 @@ async def session_events(
         events = await broker.events_after(session_id, after)
         return JSONResponse([event.model_dump(mode="json", exclude_none=True) for event in events])
     start = last_event_id(last_event, str(after) if after is not None else None)
+    request.scope[STREAMING] = True  # counted, not timed (web/metrics.py)
     return StreamingResponse(
         event_stream(broker, session_id, start),
         media_type="text/event-stream",

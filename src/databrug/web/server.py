@@ -329,8 +329,24 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve(config: uvicorn.Config, on_drain: Callable[[], None] | None = None) -> None:
-    """Run the server in the foreground until stopped, as ``uvicorn.run`` does; on SIGTERM drain and exit 0.
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket (port 0: a free one), for a server that listens on more than one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    config: uvicorn.Config,
+    sockets: list[socket.socket] | None = None,
+    on_drain: Callable[[], None] | None = None,
+) -> None:
+    """Run the server in the foreground until stopped, as ``uvicorn.run`` does, on ``sockets`` when given
+    (the public one and the private metrics one, ``web/metrics.py``); on SIGTERM drain and exit 0.
 
     uvicorn raises the signal it caught again once it has shut down, which with SIGTERM's default action ends
     the process "killed by SIGTERM" (exit status 143) even after a clean drain. A handler of our own is the
@@ -340,7 +356,7 @@ def serve(config: uvicorn.Config, on_drain: Callable[[], None] | None = None) ->
     previous = signal.signal(signal.SIGTERM, _drained) if main else None
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            server.run()
+            server.run(sockets=sockets)
     finally:
         if main:
             signal.signal(signal.SIGTERM, previous)

@@ -40,20 +40,21 @@ async def event_stream(
     announce_reconnect: bool = False,
 ) -> AsyncIterator[str]:
     yield "retry: 2000\n\n"
-    async with broker.watch(session_id, after) as watch:
-        while True:
-            try:
-                event = await watch.next(timeout=keepalive)
-            except StopAsyncIteration:
-                # ended by the broker: the client reconnects with Last-Event-ID
-                yield RECONNECT + RECONNECT_EVENT if announce_reconnect else RECONNECT
-                return
-            if event is None:
-                yield ": keep-alive\n\n"
-                continue
-            yield format_event(event)
-            if is_final(event.state):
-                return
+    with broker.metrics.watching():  # one gauge step per stream, none per message
+        async with broker.watch(session_id, after) as watch:
+            while True:
+                try:
+                    event = await watch.next(timeout=keepalive)
+                except StopAsyncIteration:
+                    # ended by the broker: the client reconnects with Last-Event-ID
+                    yield RECONNECT + RECONNECT_EVENT if announce_reconnect else RECONNECT
+                    return
+                if event is None:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield format_event(event)
+                if is_final(event.state):
+                    return
 
 
 def last_event_id(header: str | None, query: str | None) -> int:

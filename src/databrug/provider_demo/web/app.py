@@ -18,6 +18,7 @@ from databrug.provider_demo.accounts import LoginThrottle
 from databrug.provider_demo.services import ProviderServices
 from databrug.provider_demo.web import backoffice, erasure, public, webhook
 from databrug.provider_demo.web.deps import FormRefused, Site
+from databrug.provider_demo.web.metrics import ProviderMetrics, RequestMetrics
 from databrug.provider_demo.web.pages import Pages
 from databrug.provider_demo.web.staff import StaffRequired, to_login
 from databrug.provider_demo.web.unhandled import AnswerUnhandled, ContainedFastAPI
@@ -80,4 +81,6 @@ def create_provider_app(services: ProviderServices) -> FastAPI:
     app.include_router(erasure.router)
     app.include_router(webhook.router)
     app.include_router(backoffice.router)
+    app.state.metrics = ProviderMetrics()  # served on a private port: databrug provider-demo --metrics-port
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     return app
