@@ -126,7 +126,9 @@ class MeteredStore:
         return self.inner.subscribe(session_id)  # a live stream: its life is not a latency
 
     async def add_sample(self, series: str, sample: str, *, keep: int, ttl_seconds: float) -> None:
-        await self._timed("add_sample", self.inner.add_sample(series, sample, keep=keep, ttl_seconds=ttl_seconds))
+        await self._timed(
+            "add_sample", self.inner.add_sample(series, sample, keep=keep, ttl_seconds=ttl_seconds)
+        )
 
     async def samples(self, series: Sequence[str]) -> dict[str, list[str]]:
         return await self._timed("samples", self.inner.samples(series))
