@@ -2,8 +2,10 @@
 
 ``RequestMetrics`` counts each request by method, route template (``unmatched`` when no route matched: the
 raw path may carry a token) and status, and observes its duration; an event stream is counted, not timed
-(its life is no latency; ``databrug_sse_watchers`` counts the open ones). It wraps no ``send``: it reads the
-status ``SecurityHeaders`` notes in the scope, like ``AccessLog``.
+(its life is no latency; ``databrug_sse_watchers`` counts the open ones). With ``access_log`` it also logs
+method, route template, status and duration — never the raw path — from the same measurement: one layer per
+request for both. It wraps no ``send`` (one closure fewer per request, and per open event stream for its whole
+life): it reads the status ``SecurityHeaders`` notes in the scope.
 
 ``MetricsPort`` serves ``GET /metrics`` (Prometheus text format) to requests that arrived on the metrics
 socket only, found by the local port the server accepted them on (``scope["server"]``, never a header): the
@@ -13,6 +15,7 @@ public port ``/metrics`` does not exist.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -33,10 +36,14 @@ def route_label(scope: Scope) -> str:
     return path if isinstance(path, str) else UNMATCHED
 
 
+access_log = logging.getLogger("databrug.access")
+
+
 class RequestMetrics:
-    def __init__(self, app: ASGIApp, metrics: BrokerMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: BrokerMetrics, *, access_log: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,8 +53,11 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send)
         finally:
-            seconds = None if scope.get(STREAMING) else time.perf_counter() - started
-            self.metrics.request(scope["method"], route_label(scope), scope.get(RESPONSE_STATUS, 0), seconds)
+            took = time.perf_counter() - started
+            route, status = route_label(scope), scope.get(RESPONSE_STATUS, 0)
+            self.metrics.request(scope["method"], route, status, None if scope.get(STREAMING) else took)
+            if self.access_log:
+                access_log.info("%s %s %d %.1fms", scope["method"], route, status, took * 1000)
 
 
 async def _answer(send: Send, status: int, body: bytes, content_type: str) -> None:

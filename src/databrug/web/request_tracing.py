@@ -17,7 +17,7 @@ from databrug.web.security import RESPONSE_STATUS
 
 
 class TracedRequests:
-    """Inside ``SecurityHeaders``, like ``AccessLog``: it reads the status that one notes in the scope."""
+    """Inside ``SecurityHeaders``, like ``RequestMetrics``: it reads the status noted in the scope."""
 
     def __init__(self, app: ASGIApp, tracing: Tracing) -> None:
         self.app = app
