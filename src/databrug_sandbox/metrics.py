@@ -2,16 +2,14 @@
 
 Its own registry (never the global one). Labels are route templates, methods and statuses only: never a
 path (a BSN can be in one: ``?username=rvig-<bsn>``). Served at ``GET /metrics`` beside the sandbox's open
-admin API (synthetic data only; docs/deployment.md, "Metrics").
+admin API (synthetic data only; docs/deployment.md, "Metrics"). ``server.AccessLogMiddleware`` records
+them, from the same measurement as its log line.
 """
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -34,32 +32,11 @@ class SandboxMetrics:
             registry=self.registry,
         )
 
+    def request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One answered request: ``route`` a matched template (or ``unmatched``), never a path."""
+        method = method if method in METHODS else "other"
+        self.requests.labels(method, route, str(status)).inc()
+        self.duration.labels(method, route).observe(seconds)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class RequestMetrics:
-    def __init__(self, app: ASGIApp, metrics: SandboxMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started, status = time.perf_counter(), 0
-
-        async def noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, noting_status)
-        finally:
-            path = getattr(scope.get("route"), "path", None)
-            route = path if isinstance(path, str) else "unmatched"
-            method = scope["method"] if scope["method"] in METHODS else "other"
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.duration.labels(method, route).observe(time.perf_counter() - started)
