@@ -25,6 +25,25 @@ def free_port() -> int:
     return port
 
 
+SHARED_SECRET = "shared-between-processes"
+
+
+def shared_redis_env(
+    redis_url: str, prefix: str, providers_file: Path, sandbox_url: str, **more: str
+) -> dict[str, str]:
+    """The settings of broker processes that serve one set of sessions: one Redis (under ``prefix``), one
+    broker secret, one providers file, one sandbox; ``more`` adds DATABRUG_<NAME> settings."""
+    return {
+        "DATABRUG_SESSION_STORE": "redis",
+        "DATABRUG_REDIS_URL": redis_url,
+        "DATABRUG_REDIS_PREFIX": prefix,
+        "DATABRUG_BROKER_SECRET": SHARED_SECRET,
+        "DATABRUG_PROVIDERS_FILE": str(providers_file),
+        "DATABRUG_SANDBOX_URL": sandbox_url,
+        **{f"DATABRUG_{name.upper()}": value for name, value in more.items()},
+    }
+
+
 def broker_env(env: dict[str, str], port: int) -> dict[str, str]:
     return {**os.environ, **env, "DATABRUG_BROKER_PORT": str(port)}
 

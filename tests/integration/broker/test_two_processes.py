@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import httpx
-from tests.support.broker_processes import broker_process, free_port
+from tests.support.broker_processes import broker_process, free_port, shared_redis_env
 from tests.support.redis_server import RedisServer
 
 from databrug.config import Settings
@@ -47,14 +47,12 @@ def test_a_session_moves_between_processes(
     sandbox: SandboxServer, redis_server: RedisServer, tmp_path: Path, personas: dict[str, Persona]
 ) -> None:
     port_a, port_b = free_port(), free_port()
-    env = {
-        "DATABRUG_SESSION_STORE": "redis",
-        "DATABRUG_REDIS_URL": redis_server.url,
-        "DATABRUG_REDIS_PREFIX": "two-processes",
-        "DATABRUG_BROKER_SECRET": "shared-between-processes",
-        "DATABRUG_PROVIDERS_FILE": str(tmp_path / "providers.json"),
-        "DATABRUG_SANDBOX_URL": sandbox.base_url,
-    }
+    env = shared_redis_env(
+        redis_server.url,
+        "two-processes",
+        tmp_path / "providers.json",
+        sandbox.base_url,
+    )
     settings = Settings(
         broker_port=port_a, sandbox_url=sandbox.base_url, providers_file=tmp_path / "providers.json"
     )

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 from tests.support.balancer import Balancer
-from tests.support.broker_processes import broker_process, free_port
+from tests.support.broker_processes import broker_process, free_port, shared_redis_env
 from tests.support.redis_server import RedisServer
 
 from databrug.config import Settings
@@ -38,15 +38,13 @@ def test_the_journey_completes_through_the_other_process(
             killed_at.append(path)
 
     with Balancer([url_b, url_a], before=kill_b_after_the_applicant) as balancer:
-        env = {
-            "DATABRUG_SESSION_STORE": "redis",
-            "DATABRUG_REDIS_URL": redis_server.url,
-            "DATABRUG_REDIS_PREFIX": "killed-process",
-            "DATABRUG_BROKER_SECRET": "shared-between-processes",
-            "DATABRUG_PROVIDERS_FILE": str(tmp_path / "providers.json"),
-            "DATABRUG_SANDBOX_URL": sandbox.base_url,
-            "DATABRUG_PUBLIC_URL": balancer.url,  # links, QR codes and the DigiD return go to the balancer
-        }
+        env = shared_redis_env(
+            redis_server.url,
+            "killed-process",
+            tmp_path / "providers.json",
+            sandbox.base_url,
+            public_url=balancer.url,  # links, QR codes and the DigiD return go to the balancer
+        )
         settings = Settings(
             public_url=balancer.url, sandbox_url=sandbox.base_url, providers_file=tmp_path / "providers.json"
         )

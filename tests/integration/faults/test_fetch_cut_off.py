@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from tests.support.balancer import Balancer
-from tests.support.broker_processes import broker_process, free_port
+from tests.support.broker_processes import broker_process, free_port, shared_redis_env
 from tests.support.broker_server import BrokerServer
 from tests.support.provider_api import attempts, session_status
 from tests.support.redis_server import RedisServer
@@ -49,17 +49,15 @@ async def test_a_fetch_cut_off_by_a_crash_is_released_and_fetched_again(
     port_a, port_b = free_port(), free_port()
     url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
     with Balancer([url_b, url_a]) as balancer:
-        env = {
-            "DATABRUG_SESSION_STORE": "redis",
-            "DATABRUG_REDIS_URL": redis_server.url,
-            "DATABRUG_REDIS_PREFIX": "fetch-cut-off",
-            "DATABRUG_BROKER_SECRET": "shared-between-processes",
-            "DATABRUG_PROVIDERS_FILE": str(tmp_path / "providers.json"),
-            "DATABRUG_SANDBOX_URL": sandbox.base_url,
-            "DATABRUG_PUBLIC_URL": balancer.url,
-            "DATABRUG_SOURCE_FETCH_BOUND_SECONDS": str(FETCH_BOUND_SECONDS),
-            "DATABRUG_EXPIRY_SWEEP_SECONDS": str(SWEEP_SECONDS),
-        }
+        env = shared_redis_env(
+            redis_server.url,
+            "fetch-cut-off",
+            tmp_path / "providers.json",
+            sandbox.base_url,
+            public_url=balancer.url,
+            source_fetch_bound_seconds=str(FETCH_BOUND_SECONDS),
+            expiry_sweep_seconds=str(SWEEP_SECONDS),
+        )
         settings = Settings(
             public_url=balancer.url, sandbox_url=sandbox.base_url, providers_file=tmp_path / "providers.json"
         )

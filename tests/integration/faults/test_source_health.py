@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.support.broker_processes import broker_process, free_port
+from tests.support.broker_processes import broker_process, free_port, shared_redis_env
 from tests.support.redis_server import RedisServer
 from tests.support.stepwise_citizen import PhoneCitizen
 
@@ -41,14 +41,12 @@ def brokers(
 ) -> Iterator[TwoBrokers]:
     tmp = tmp_path_factory.mktemp("source-health")
     port_a, port_b = free_port(), free_port()
-    env = {
-        "DATABRUG_SESSION_STORE": "redis",
-        "DATABRUG_REDIS_URL": redis_server.url,
-        "DATABRUG_REDIS_PREFIX": "source-health",
-        "DATABRUG_BROKER_SECRET": "shared-between-processes",
-        "DATABRUG_PROVIDERS_FILE": str(tmp / "providers.json"),
-        "DATABRUG_SANDBOX_URL": sandbox.base_url,
-    }
+    env = shared_redis_env(
+        redis_server.url,
+        "source-health",
+        tmp / "providers.json",
+        sandbox.base_url,
+    )
     settings = Settings(
         broker_port=port_a, sandbox_url=sandbox.base_url, providers_file=tmp / "providers.json"
     )
