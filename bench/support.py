@@ -59,6 +59,33 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError("no VmRSS line")
 
 
+@contextmanager
+def pinned(servers: Iterator[int] | list[int], helpers: list[int]) -> Iterator[None]:
+    """Servers measured on one CPU, their helpers (Redis, and this process with the load generators it
+    starts) on another, for the duration: the servers do not share a core with what serves them or loads
+    them, and are not moved between cores. Nothing is pinned on a machine with one CPU."""
+    mine = os.sched_getaffinity(0)
+    if len(mine) < 2:
+        yield
+        return
+    first, second = sorted(mine)[:2]
+    for pid in servers:
+        _pin_threads(pid, {first})
+    for pid in helpers:
+        _pin_threads(pid, {second})
+    os.sched_setaffinity(0, {second})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, mine)
+
+
+def _pin_threads(pid: int, cpus: set[int]) -> None:
+    for thread in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(thread), cpus)
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process from /proc/<pid>/stat (all its threads), and of its children: those still
     running (the broker's PDF text workers) and those it has waited for (cutime + cstime)."""

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -66,7 +67,10 @@ def _wrk(load: Load, seconds: float, connections: int) -> tuple[int, float, int]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     finally:
         Path(script.name).unlink()
-    return parse_wrk(output)
+    found = parse_wrk(output)
+    if found[2]:  # the failure's kind (answers, timeouts, resets) is in the report, not in the count
+        print(output, file=sys.stderr)
+    return found
 
 
 def parse_wrk(output: str) -> tuple[int, float, int]:

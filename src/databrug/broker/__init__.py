@@ -22,6 +22,7 @@ from databrug.sessions.pairing import QR_ERROR, current_pairing_tag, display_sho
 from databrug.sessions.sealing import DecryptPasses, counting_decrypts
 from databrug.sessions.service import AppSession
 from databrug.sessions.state import SessionState, is_final
+from databrug.sessions.store import RateLimit
 from databrug.sessions.tokens import AppToken, PageToken
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "OutcomeConsent",
     "OutcomePreview",
     "PageToken",
+    "RateLimit",
     "SessionError",
     "SessionEvent",
     "SessionKeyInvalid",

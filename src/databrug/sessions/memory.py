@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from databrug.sessions.errors import SessionExists, SessionNotFound
+from databrug.sessions.errors import RateLimited, SessionExists, SessionNotFound
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.fanout import LocalFanout, Subscription
 from databrug.sessions.model import SessionRecord
@@ -21,6 +21,7 @@ from databrug.sessions.sealing import SealedBytes
 from databrug.sessions.store import (
     EventsFor,
     Mutation,
+    RateLimit,
     TokenEntry,
     TtlFor,
     check_history,
@@ -74,8 +75,11 @@ class MemorySessionStore:
         tokens: Sequence[TokenEntry] = (),
         events: Sequence[SessionEvent] = (),
         history: int = 0,
+        rate: RateLimit | None = None,
     ) -> None:
         check_history(events, history)
+        if rate is not None and self._count_hit(rate.key, rate.window_seconds) > rate.limit:
+            raise RateLimited(rate.window_seconds)
         if self._live(record.session_id) is not None:
             raise SessionExists()
         stored = record.model_copy(update={"version": 0})
@@ -216,6 +220,9 @@ class MemorySessionStore:
         return self._subscription(session_id)
 
     async def incr_rate(self, key: str, window_seconds: int) -> int:
+        return self._count_hit(key, window_seconds)
+
+    def _count_hit(self, key: str, window_seconds: int) -> int:
         now = self._monotonic()
         count, resets_at = self._rates.get(key, (0, 0.0))
         if resets_at <= now:

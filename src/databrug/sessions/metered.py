@@ -15,17 +15,17 @@ from datetime import datetime
 from typing import TypeVar
 
 from databrug.metrics import BrokerMetrics
-from databrug.sessions.errors import SessionExists, SessionNotFound
+from databrug.sessions.errors import RateLimited, SessionExists, SessionNotFound
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.fanout import Subscription
 from databrug.sessions.model import SessionRecord
 from databrug.sessions.sealing import SealedBytes
-from databrug.sessions.store import EventsFor, Mutation, SessionStore, TokenEntry, TtlFor
+from databrug.sessions.store import EventsFor, Mutation, RateLimit, SessionStore, TokenEntry, TtlFor
 from databrug.sessions.tokens import SessionId, TokenHash, TokenKind
 
 T = TypeVar("T")
 
-ANSWERS = (SessionNotFound, SessionExists)
+ANSWERS = (SessionNotFound, SessionExists, RateLimited)
 """What the port answers with by raising: not a store failure."""
 
 
@@ -56,8 +56,11 @@ class MeteredStore:
         tokens: Sequence[TokenEntry] = (),
         events: Sequence[SessionEvent] = (),
         history: int = 0,
+        rate: RateLimit | None = None,
     ) -> None:
-        call = self.inner.create(record, ttl_seconds, tokens=tokens, events=events, history=history)
+        call = self.inner.create(
+            record, ttl_seconds, tokens=tokens, events=events, history=history, rate=rate
+        )
         await self._timed("create", call)
 
     async def get(self, session_id: str) -> SessionRecord | None:

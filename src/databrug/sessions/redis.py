@@ -27,9 +27,9 @@ ended; clients resume from the history (``Last-Event-ID``).
 
 Commands go over ``redis_wire.PipelinedRedis`` (a few pipelining connections, replies parsed by hiredis),
 not redis-py's pool: that costs a tenth of the CPU per command, and each logical operation is one round trip
-(create: record, page-token index entry, first event and its publish in one script; a change: one read, then
-one compare-and-set script that also keeps and publishes the change's events). redis-py serves the event
-subscription.
+(create: the provider's rate count, record, page-token index entry, first event and its publish in one
+script; a change: one read, then one compare-and-set script that also keeps and publishes the change's
+events). redis-py serves the event subscription.
 
 Every wait on Redis is bounded (``RedisTimeouts``): a stalled or unreachable Redis fails a request with
 ``StoreUnavailable`` (503 store_unavailable) within about 2.5 s instead of hanging, and the connections
@@ -55,7 +55,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from databrug.sessions.errors import SessionExists, SessionNotFound, StoreUnavailable
+from databrug.sessions.errors import RateLimited, SessionExists, SessionNotFound, StoreUnavailable
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.fanout import LocalFanout, Subscription
 from databrug.sessions.model import SessionRecord
@@ -64,6 +64,7 @@ from databrug.sessions.sealing import SealedBytes
 from databrug.sessions.store import (
     EventsFor,
     Mutation,
+    RateLimit,
     TokenEntry,
     TtlFor,
     check_history,
@@ -74,25 +75,32 @@ from databrug.sessions.tokens import SessionId, TokenHash, TokenKind
 
 log = logging.getLogger(__name__)
 
-# KEYS: record, due, events, token set, then one key per token. ARGV: json, ttl ms, expiry score or '',
-# session id, history, channel, event count n, then n events (JSON), then one token set member per token key.
+# KEYS: record, due, events, token set, rate counter (any key when no rate is counted), then one key per
+# token. ARGV: json, ttl ms, expiry score or '', session id, history, channel, rate limit or '', rate window
+# seconds, event count n, then n events (JSON), then one token set member per token key. Returns -1 when the
+# rate is over its limit (the hit counted, nothing else written), 0 when the id is taken, 1 when stored.
 _CREATE = Script("""
+if ARGV[7] ~= '' then
+  local count = redis.call('INCR', KEYS[5])
+  redis.call('EXPIRE', KEYS[5], ARGV[8], 'NX')
+  if count > tonumber(ARGV[7]) then return -1 end
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local ttl = ARGV[2]
 redis.call('HSET', KEYS[1], 'v', 0, 'd', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ttl)
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end
-local n = tonumber(ARGV[7])
-for i = 5, #KEYS do
+local n = tonumber(ARGV[9])
+for i = 6, #KEYS do
   redis.call('SET', KEYS[i], ARGV[4], 'PX', ttl)
-  redis.call('SADD', KEYS[4], ARGV[3 + n + i])
+  redis.call('SADD', KEYS[4], ARGV[4 + n + i])
 end
-if #KEYS > 4 then redis.call('PEXPIRE', KEYS[4], ttl) end
+if #KEYS > 5 then redis.call('PEXPIRE', KEYS[4], ttl) end
 if n > 0 then
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 8, 7 + n))
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 10, 9 + n))
   redis.call('LTRIM', KEYS[3], -tonumber(ARGV[5]), -1)
   redis.call('PEXPIRE', KEYS[3], ttl)
-  for i = 8, 7 + n do redis.call('PUBLISH', ARGV[6], ARGV[i]) end
+  for i = 10, 9 + n do redis.call('PUBLISH', ARGV[6], ARGV[i]) end
 end
 return 1
 """)
@@ -336,6 +344,9 @@ class RedisSessionStore:
     def _token_key(self, kind: TokenKind, token_hash: TokenHash) -> str:
         return f"{self._prefix}tok:{kind.value}:{token_hash}"
 
+    def _rate_key(self, key: str) -> str:
+        return f"{self._prefix}rate:{key}"
+
     def _channel(self, session_id: str) -> str:
         return f"{self._prefix}ev:{session_id}"
 
@@ -361,12 +372,14 @@ class RedisSessionStore:
         tokens: Sequence[TokenEntry] = (),
         events: Sequence[SessionEvent] = (),
         history: int = 0,
+        rate: RateLimit | None = None,
     ) -> None:
         check_history(events, history)
         stored = record.model_copy(update={"version": 0})
         score = expiry_score(stored)
         base = self._record_key(record.session_id)
-        keys = [base, f"{self._prefix}due", f"{base}:events", f"{base}:tokens"]
+        counter = base if rate is None else self._rate_key(rate.key)
+        keys = [base, f"{self._prefix}due", f"{base}:events", f"{base}:tokens", counter]
         keys += [self._token_key(kind, token_hash) for kind, token_hash in tokens]
         args: list[Any] = [
             stored.model_dump_json(),
@@ -375,11 +388,16 @@ class RedisSessionStore:
             record.session_id,
             history,
             self._channel(record.session_id),
+            "" if rate is None else rate.limit,
+            0 if rate is None else rate.window_seconds,
             len(events),
             *(event.to_json() for event in events),
             *(f"{kind.value}:{token_hash}" for kind, token_hash in tokens),
         ]
-        if not await self._call(_CREATE, keys, args):
+        outcome = await self._call(_CREATE, keys, args)
+        if outcome < 0 and rate is not None:
+            raise RateLimited(rate.window_seconds)
+        if not outcome:
             raise SessionExists()
 
     async def get(self, session_id: str) -> SessionRecord | None:
@@ -558,7 +576,7 @@ class RedisSessionStore:
     # -- misc
 
     async def incr_rate(self, key: str, window_seconds: int) -> int:
-        return await self._call(_INCR_RATE, [f"{self._prefix}rate:{key}"], [window_seconds])
+        return await self._call(_INCR_RATE, [self._rate_key(key)], [window_seconds])
 
     async def due(self, until: datetime, limit: int = 100) -> list[SessionId]:
         ids = await self._command(

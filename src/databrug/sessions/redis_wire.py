@@ -6,12 +6,17 @@ HGET. Here every command issued within one event-loop iteration goes out in one 
 of them are parsed by hiredis from one read: about 3 µs per command (docs/performance.md, "The Redis path").
 
 Replies come back in the order the commands were sent (RESP2), so each connection keeps a queue of the
-callers' futures. A few connections share the load round robin, so one large blob does not hold every
-other command behind it. Failures keep redis-py's meaning, so the store handles both alike: a connection
-that cannot be made or drops raises ``ConnectionError`` (retried once, on a fresh connection: after a Redis
+callers' futures. The commands of one event-loop iteration share a connection (one write, one read); the
+next iteration's go to the next connection, round robin, so one large blob does not hold every other
+command behind it. Failures keep redis-py's meaning, so the store handles both alike: a connection that
+cannot be made or drops raises ``ConnectionError`` (retried once, on a fresh connection: after a Redis
 restart every connection is dead); an answer slower than the command timeout raises ``TimeoutError`` and
 drops the connection (a stalled or silently dead socket is not trusted again); an error reply raises
 ``ResponseError`` (``NoScriptError`` for NOSCRIPT, which ``Script`` answers with EVAL).
+
+The timeout is one watchdog per connection, not a timer per command: replies come in order, so only the
+oldest unanswered command can be the first one late, and the watchdog wakes at its deadline (a timer armed
+and cancelled per command cost more than the rest of a command's send).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import asyncio
 import hashlib
 import ssl
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
@@ -81,12 +86,21 @@ class Script:
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, command_timeout: float) -> None:
+        self._timeout = command_timeout
         self._reader = hiredis.Reader()
         self._waiting: deque[asyncio.Future[Any]] = deque()
+        self._deadlines: deque[float] = deque()
+        """When the reply of each waiting command is late (loop time), in the same order."""
+        self._watchdog: asyncio.TimerHandle | None = None
         self._outgoing: list[bytes] = []
         self._transport: asyncio.Transport | None = None
         self.lost = False
+
+    @property
+    def filling(self) -> bool:
+        """Commands of this event-loop iteration are waiting to go out in one write."""
+        return bool(self._outgoing)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's transports are no subclasses
@@ -102,15 +116,23 @@ class _Connection(asyncio.Protocol):
             if reply is False:  # hiredis: not a whole reply yet
                 return
             waiter = self._waiting.popleft()
-            if not waiter.done():  # its caller gave up (timeout, cancelled)
+            self._deadlines.popleft()
+            if not waiter.done():  # its caller gave up (cancelled)
                 waiter.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        self._fail_waiting(lambda: RedisConnectionError("the connection to Redis was lost"))
+
+    def _fail_waiting(self, error: Callable[[], Exception]) -> None:
         while self._waiting:
             waiter = self._waiting.popleft()
+            self._deadlines.popleft()
             if not waiter.done():
-                waiter.set_exception(RedisConnectionError("the connection to Redis was lost"))
+                waiter.set_exception(error())
 
     def send(self, packed: bytes) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
@@ -121,7 +143,26 @@ class _Connection(asyncio.Protocol):
             loop.call_soon(self._flush)
         self._outgoing.append(packed)
         self._waiting.append(waiter)
+        deadline = loop.time() + self._timeout
+        self._deadlines.append(deadline)
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(deadline, self._watch)
         return waiter
+
+    def _watch(self) -> None:
+        """At the oldest waiting command's deadline: if it is still unanswered, Redis is stalled (or the
+        socket silently dead): every waiting command fails with ``TimeoutError`` and the connection is
+        dropped."""
+        self._watchdog = None
+        if not self._waiting:
+            return
+        loop = asyncio.get_running_loop()
+        oldest = self._deadlines[0]
+        if loop.time() < oldest:  # answered meanwhile: watch the command that is oldest now
+            self._watchdog = loop.call_at(oldest, self._watch)
+            return
+        self._fail_waiting(lambda: RedisTimeoutError("Redis did not answer in time"))
+        self.abort()
 
     def _flush(self) -> None:
         outgoing, self._outgoing = self._outgoing, []
@@ -149,6 +190,8 @@ class PipelinedRedis:
         self._slots: list[_Connection | None] = [None] * connections
         self._connecting: list[asyncio.Task[_Connection] | None] = [None] * connections
         self._next = 0
+        self._filling: _Connection | None = None
+        """The connection this event-loop iteration's commands go out on."""
         self._closed = False
 
     async def execute(self, *args: Arg) -> Any:
@@ -168,14 +211,10 @@ class PipelinedRedis:
             return await self.execute("EVAL", script.body, len(keys), *keys, *args)
 
     async def _send(self, packed: bytes) -> Any:
-        connection = await self._connection()
-        waiter = connection.send(packed)
-        try:
-            async with asyncio.timeout(self._command_timeout):
-                reply = await waiter
-        except TimeoutError:
-            connection.abort()
-            raise RedisTimeoutError("Redis did not answer in time") from None
+        connection = self._filling
+        if connection is None or connection.lost or not connection.filling:
+            connection = self._filling = await self._connection()
+        reply = await connection.send(packed)  # its watchdog bounds the wait (``_Connection._watch``)
         if isinstance(reply, hiredis.ReplyError):
             text = str(reply)
             if text.startswith("NOSCRIPT"):
@@ -203,14 +242,18 @@ class PipelinedRedis:
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         endpoint = self._endpoint
+
+        def protocol() -> _Connection:
+            return _Connection(self._command_timeout)
+
         try:
             async with asyncio.timeout(self._connect_timeout):
                 if endpoint.path is not None:
-                    _, connection = await loop.create_unix_connection(_Connection, endpoint.path)
+                    _, connection = await loop.create_unix_connection(protocol, endpoint.path)
                 else:
                     context = ssl.create_default_context() if endpoint.tls else None
                     _, connection = await loop.create_connection(
-                        _Connection, endpoint.host, endpoint.port, ssl=context
+                        protocol, endpoint.host, endpoint.port, ssl=context
                     )
                 await self._hello(connection)
         except (OSError, TimeoutError) as error:
@@ -242,3 +285,4 @@ class PipelinedRedis:
             if connection is not None:
                 connection.abort()
         self._slots = [None] * len(self._slots)
+        self._filling = None

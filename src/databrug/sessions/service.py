@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
@@ -65,7 +65,7 @@ from databrug.sessions.model import (
 from databrug.sessions.pairing import Pairing
 from databrug.sessions.sealing import SealedBytes, open_sealed, seal
 from databrug.sessions.state import SessionState, is_final, transition
-from databrug.sessions.store import SessionStore
+from databrug.sessions.store import RateLimit, SessionStore
 from databrug.sessions.tokens import (
     AppToken,
     PageToken,
@@ -190,11 +190,13 @@ class SessionService:
         language: CitizenLanguage | None = None,
         partner_expected: bool = False,
         request: DataRequest | None = None,
+        rate: RateLimit | None = None,
     ) -> tuple[SessionRecord, PageToken]:
         """A new session for the provider; the page token goes into the citizen's link, once.
         ``partner_expected``: the applicant declared a partner, so the app asks for them whatever the data
         show (refused when the provider's registration takes no partner). ``request``: what the session asks
-        for within its purpose template, checked by the broker before (``broker/requests.py``)."""
+        for within its purpose template, checked by the broker before (``broker/requests.py``). ``rate``: a
+        hit counted as ``check_rate`` counts it, by the store's write of the session (one round trip)."""
         if partner_expected and partner_mode == "off":
             raise InvalidRequest("this provider's registration takes no partner data")
         if not sources or len(set(sources)) != len(sources) or not set(sources) <= set(SOURCE_NAMES):
@@ -229,6 +231,7 @@ class SessionService:
             tokens=[(TokenKind.PAGE, page_token.hash)],
             events=[created],
             history=self.settings.event_history,
+            rate=None if rate is None else replace(rate, key=self._rate_key(rate.key)),
         )
         self.metrics.transition("none", record.state.value)
         await self._announce(record, created)
@@ -608,10 +611,13 @@ class SessionService:
         (before the first ``:``) and a keyed hash of the whole key: a client address is not written to
         the store, nor to its disk (Redis's append-only file). The processes share the secret, so the
         count."""
+        if await self.store.incr_rate(self._rate_key(key), window_seconds) > limit:
+            raise RateLimited(window_seconds)
+
+    def _rate_key(self, key: str) -> str:
         kind = key.split(":", 1)[0]
         digest = hmac.new(self._rate_secret, key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-        if await self.store.incr_rate(f"{kind}:{digest}", window_seconds) > limit:
-            raise RateLimited(window_seconds)
+        return f"{kind}:{digest}"
 
     # -- internals
 

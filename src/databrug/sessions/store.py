@@ -14,6 +14,7 @@ import asyncio
 import random
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -35,6 +36,17 @@ EventsFor = Callable[[SessionRecord], Sequence[SessionEvent]]
 attempt, after the mutation): stored and published with the record in the same atomic step, or not at all."""
 TokenEntry = tuple[TokenKind, TokenHash]
 
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A hit to count on ``key`` (as ``incr_rate``) before a write; over ``limit`` within the window, the
+    write is refused with ``RateLimited``."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
 UPDATE_ATTEMPTS = 25
 
 
@@ -47,9 +59,11 @@ class SessionStore(Protocol):
         tokens: Sequence[TokenEntry] = (),
         events: Sequence[SessionEvent] = (),
         history: int = 0,
+        rate: RateLimit | None = None,
     ) -> None:
         """Store a new record (``version`` 0) with its first token index entries and its first events (kept,
         the last ``history`` of them, and published), all in one atomic step (one round trip on Redis).
+        ``rate``: count the hit first; over its limit raise ``RateLimited`` and write nothing else.
         Raises ``SessionExists`` if the id is taken; then nothing is written."""
         ...
 

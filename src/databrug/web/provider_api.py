@@ -26,6 +26,7 @@ from databrug.broker import (
     ACCESS_TOKEN_TTL_SECONDS,
     Broker,
     BrokerError,
+    RateLimit,
     SessionEvent,
     SessionRecord,
     SessionState,
@@ -364,7 +365,6 @@ def _client_credentials(request: Request, form_id: str, form_secret: str) -> tup
 
 async def create_session(request: Request, body: CreateSession) -> Response:
     broker, provider = authorised(request)
-    await broker.sessions.check_rate(f"create:{provider}", broker.settings.sessions_per_minute, 60)
     registration = broker.provider(provider)
     sources = body.sources or registration.sources()
     unknown = set(sources) - set(registration.sources())
@@ -389,6 +389,7 @@ async def create_session(request: Request, body: CreateSession) -> Response:
         language=body.language,
         partner_expected=body.partner_expected,
         request=asked,
+        rate=RateLimit(f"create:{provider}", broker.settings.sessions_per_minute, 60),
     )
     created = SessionCreated(
         id=record.session_id,

@@ -1,13 +1,15 @@
 """The writes that carry their index entries and events (one round trip each on Redis), on both adapters:
-``create`` with tokens and events, ``replace``/``update`` that keep and publish the change's events."""
+``create`` with tokens, events and its rate count, ``replace``/``update`` that keep and publish the change's
+events."""
 
 from __future__ import annotations
 
 import pytest
 
-from databrug.sessions.errors import SessionExists
+from databrug.sessions.errors import RateLimited, SessionExists
 from databrug.sessions.events import SessionEvent
 from databrug.sessions.model import SessionRecord
+from databrug.sessions.store import RateLimit
 from databrug.sessions.tokens import PageToken, TokenKind
 
 from .conftest import Stores
@@ -48,6 +50,31 @@ async def test_a_refused_create_writes_nothing(stores: Stores) -> None:
         )
     assert await stores.a.find_by_token(TokenKind.PAGE, page.hash) is None
     assert await stores.a.events_after(record.session_id, 0) == []
+
+
+async def test_create_counts_its_rate_hit_and_over_the_limit_writes_nothing(stores: Stores) -> None:
+    rate = RateLimit("create:provider-a", limit=2, window_seconds=60)
+    made = [make_record(), make_record()]
+    for record in made:
+        await stores.a.create(record, ttl_seconds=60, rate=rate)
+    refused, page = make_record(), PageToken.generate()
+    with pytest.raises(RateLimited) as raised:
+        await stores.b.create(
+            refused,
+            ttl_seconds=60,
+            tokens=[(TokenKind.PAGE, page.hash)],
+            events=[event(refused.session_id, 1)],
+            history=10,
+            rate=rate,
+        )
+    assert raised.value.retry_after_seconds == 60
+    assert await stores.a.get(refused.session_id) is None
+    assert await stores.a.find_by_token(TokenKind.PAGE, page.hash) is None
+    assert await stores.a.events_after(refused.session_id, 0) == []
+    assert [await stores.a.get(r.session_id) is not None for r in made] == [True, True]
+    # the same counter as incr_rate's, shared by both processes; the refused hit was counted too
+    assert await stores.b.incr_rate("create:provider-a", 60) == 4
+    await stores.a.create(make_record(), ttl_seconds=60, rate=RateLimit("create:provider-b", 2, 60))
 
 
 async def test_replace_keeps_and_publishes_events_only_when_it_stores(stores: Stores) -> None:

@@ -1,6 +1,7 @@
-"""The pipelined Redis connection against stand-in servers on loopback: replies in order, a silent server
-answers ``TimeoutError`` within the command timeout and its connection is dropped, a server that hangs up
-answers ``ConnectionError``, URLs are read strictly."""
+"""The pipelined Redis connection against stand-in servers on loopback: replies in order, the commands of
+one event-loop iteration in one connection's write, a silent server answers ``TimeoutError`` within the
+command timeout (one watchdog per connection) and its connection is dropped, a server that hangs up answers
+``ConnectionError``, URLs are read strictly."""
 
 from __future__ import annotations
 
@@ -83,6 +84,53 @@ async def test_concurrent_commands_get_their_own_replies_in_order() -> None:
             await wire.execute("FAIL")
         assert await wire.execute("X") == 1  # an error reply leaves the connection in step
         await wire.close()
+
+
+async def test_the_commands_of_one_loop_iteration_go_out_together_on_one_connection() -> None:
+    reads: list[tuple[int, int]] = []  # (connection, commands in one read)
+    opened: list[int] = []
+
+    async def counting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        me = len(opened)
+        opened.append(me)
+        while chunk := await reader.read(1 << 20):
+            commands = chunk.count(b"*")
+            reads.append((me, commands))
+            writer.write(b":1\r\n" * commands)
+            await writer.drain()
+
+    async with stand_in(counting) as (port, accepted):
+        wire = client(port, connections=4)
+        connections = set()
+        for _ in range(8):  # one command per iteration: round robin over the connections
+            reads.clear()
+            assert await wire.execute("GET", "k") == 1
+            connections.add(reads[0][0])
+        for _ in range(3):
+            reads.clear()
+            assert await asyncio.gather(*(wire.execute("GET", "k") for _ in range(40))) == [1] * 40
+            assert [commands for _, commands in reads] == [40]  # one write, so one read on the server
+        await wire.close()
+    assert len(connections) == len(accepted) == 4
+
+
+async def test_a_late_reply_fails_every_waiting_command_of_its_connection_in_time() -> None:
+    async def first_only(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1 << 16)
+        writer.write(b":1\r\n")
+        await writer.drain()
+        await asyncio.sleep(30)
+
+    async with stand_in(first_only) as (port, accepted):
+        wire = client(port, command_timeout=0.3, connections=1)
+        assert await wire.execute("GET", "k") == 1
+        started = time.monotonic()
+        outcomes = await asyncio.gather(*(wire.execute("GET", "k") for _ in range(5)), return_exceptions=True)
+        took = time.monotonic() - started
+        assert all(isinstance(outcome, RedisTimeoutError) for outcome in outcomes)
+        assert 0.25 <= took < 0.8
+        await wire.close()
+    assert len(accepted) == 1  # nothing was retried after a timeout
 
 
 async def test_a_script_unknown_to_the_server_is_sent_with_its_body() -> None:
