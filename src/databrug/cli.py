@@ -114,10 +114,12 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from databrug.bootstrap import build_broker, configure_tracing, load_settings
+    from databrug.process_memory import keep_malloc_flat
     from databrug.web.app import create_app
     from databrug.web.metrics import MetricsPort
     from databrug.web.server import listening_socket, serve, server_config
 
+    keep_malloc_flat()  # before any thread starts
     settings = load_settings()
     if args.port is not None:
         settings = settings.model_copy(update={"broker_port": args.port})

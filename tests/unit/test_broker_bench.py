@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from bench.api import _redis_against_memory
 from bench.fetch_all import _source_times
 from bench.sse import Watcher, _open_all
-from bench.support import baseline_server, cpu_seconds, rss_bytes, workdir
-from bench.support_load import Load, _lua, parse_wrk
+from bench.support import baseline_server, cpu_seconds, pinned, rss_bytes, workdir
+from bench.support_load import Load, Throughput, _lua, parse_wrk
 
 from databrug.sessions.events import EventType, SessionEvent
 from databrug.sessions.state import SessionState
@@ -53,6 +56,50 @@ def test_the_wrk_script_sends_method_body_and_headers() -> None:
     assert 'wrk.method = "POST"' in script
     assert 'wrk.body = "{\\"a\\": \\"b\\"}"' in script
     assert 'wrk.headers["Authorization"] = "Bearer t"' in script
+
+
+def _runs(*cpu_ms: float) -> list[Throughput]:
+    return [Throughput(1000, 1.0, 0, ms, "wrk") for ms in cpu_ms]  # 1,000 requests: CPU s = ms per request
+
+
+def test_the_redis_ratio_is_the_median_of_each_rounds_own_ratio() -> None:
+    # a slow spell hits both runs of round 2, and the round's own ratio is what counts
+    measured = {
+        "create redis": _runs(0.44, 0.88, 0.55),
+        "create memory": _runs(0.40, 0.80, 0.50),
+        "status redis": _runs(0.30, 0.62, 0.33),
+        "status memory": _runs(0.20, 0.50, 0.30),
+        "cancel redis": _runs(1.0, 1.0, 1.0),
+        "cancel memory": _runs(1.0, 1.0, 1.0),
+    }
+    create, status, cancel = _redis_against_memory(measured)
+    assert create.ratio == pytest.approx(1.1)
+    assert create.value == pytest.approx(0.55)
+    assert create.baseline == pytest.approx(0.50)
+    assert create.ok is True
+    assert status.ratio == pytest.approx(1.24)  # rounds 1.5, 1.24, 1.1
+    assert status.ok is True
+    assert cancel.ok is None
+    assert cancel.ratio == pytest.approx(1.0)
+    measured["status redis"] = _runs(0.30, 0.70, 0.40)  # rounds 1.5, 1.4, 1.33
+    assert _redis_against_memory(measured)[1].ok is False
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two CPUs")
+def test_pinned_puts_servers_and_helpers_on_their_own_cpu_and_restores_this_process() -> None:
+    mine = os.sched_getaffinity(0)
+    first, second = sorted(mine)[:2]
+    sleepers = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) for _ in range(2)]
+    try:
+        with pinned([sleepers[0].pid], [sleepers[1].pid]):
+            assert os.sched_getaffinity(sleepers[0].pid) == {first}
+            assert os.sched_getaffinity(sleepers[1].pid) == {second}
+            assert os.sched_getaffinity(0) == {second}
+        assert os.sched_getaffinity(0) == mine
+    finally:
+        for sleeper in sleepers:
+            sleeper.kill()
+            sleeper.wait()
 
 
 def test_each_source_takes_as_long_as_its_slowest_request_and_digid_is_not_a_source() -> None:
